@@ -1,1 +1,11 @@
-Console.WriteLine("DistTrain");
+using System.CommandLine;
+using DistTrain.Client.Commands;
+
+// The console: each command lives in Commands/ and registers itself here.
+var root = new RootCommand("DistTrain: data-parallel neural-network training on Orleans, with a readable autodiff core.");
+root.Subcommands.Add(TrainCommand.Create());
+root.Subcommands.Add(EvaluateCommand.Create());
+root.Subcommands.Add(PredictCommand.Create());
+root.Subcommands.Add(GraphCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
+return await root.Parse(args).InvokeAsync();
