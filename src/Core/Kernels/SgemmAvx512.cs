@@ -16,7 +16,7 @@ internal static unsafe class SgemmAvx512
     private const int Mr = 8;
     private const int Nr = 32;
     private const int Lanes = 16;
-    private const int Kc = 256;
+    private const int Kc = 128;
 
     /// <summary>Below this many multiply-adds a product stays on one core (thread hand-off costs more).</summary>
     private const long ParallelThreshold = 1 << 22;

@@ -1,0 +1,100 @@
+using DistTrain.Core.Data;
+using DistTrain.Core.Nn;
+using DistTrain.Core.Optim;
+using DistTrain.Core.Training;
+
+namespace DistTrain.Core.Tests.Training;
+
+/// <summary>Loads the shipped MNIST once for the training tests.</summary>
+public sealed class MnistFixture
+{
+    public MnistFixture() => (Train, Test) = MnistLoader.Load(DatasetLocator.FindShippedMnist());
+
+    public Dataset Train { get; }
+
+    public Dataset Test { get; }
+}
+
+public class TrainingTests(MnistFixture mnist) : IClassFixture<MnistFixture>
+{
+    private static TrainingOptions Options(int threads, int epochs = 1, int batch = 64) =>
+        new(new ModelSpec(NetworkSpec.Parse("784-16-16-10")), new SgdOptions(0.1f), epochs, batch, Seed: 1, Threads: threads);
+
+    [Fact]
+    public void SeedNetwork_ReachesAtLeast91PercentAfterTwoEpochs()
+    {
+        using var trainer = new LocalTrainer(Options(threads: 0, epochs: 2), mnist.Train);
+        var result = trainer.Train(mnist.Test);
+        Assert.True(result.Last.TestAccuracy >= 0.91, $"test accuracy after 2 epochs: {result.Last.TestAccuracy:P2}");
+        Assert.True(result.Epochs[1].TrainLoss < result.Epochs[0].TrainLoss);
+    }
+
+    [Fact]
+    public void Training_IsDeterministicForASeed()
+    {
+        var subset = mnist.Train.Take(2000);
+        float[] Run()
+        {
+            using var trainer = new LocalTrainer(Options(threads: 2), subset);
+            trainer.Train();
+            return trainer.Parameters;
+        }
+        Assert.Equal(Run(), Run());
+    }
+
+    [Fact]
+    public void TwoCores_GiveTheSameParametersAsOne_UpToRounding()
+    {
+        // Data-parallel replicas average shard gradients weighted by count = the full-batch gradient.
+        var subset = mnist.Train.Take(64 * 50);
+        using var one = new LocalTrainer(Options(threads: 1), subset);
+        using var two = new LocalTrainer(Options(threads: 2), subset);
+        one.RunEpoch(1);
+        two.RunEpoch(1);
+        var worst = one.Parameters.Zip(two.Parameters, (a, b) => Math.Abs(a - b) / Math.Max(1e-3, Math.Abs(a))).Max();
+        Assert.True(worst < 1e-4, $"largest relative difference after 50 steps: {worst}");
+    }
+
+    [Fact]
+    public void ReplicaStep_AllocatesNothingInSteadyState()
+    {
+        var spec = new ModelSpec(NetworkSpec.Parse("784-16-16-10"));
+        var replica = new ModelReplica(spec);
+        var parameters = ParameterInit.Initialize(spec.Network, 1);
+        var gradient = new float[parameters.Length];
+        var indices = Enumerable.Range(0, 64).ToArray();
+        for (var i = 0; i < 20; i++)
+        {
+            replica.ComputeGradient(parameters, mnist.Train, indices, gradient);
+        }
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 10; i++)
+        {
+            replica.ComputeGradient(parameters, mnist.Train, indices, gradient);
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void Trainer_RejectsASpecThatDoesNotFitTheData()
+    {
+        var options = new TrainingOptions(new ModelSpec(NetworkSpec.Parse("100-10")), new SgdOptions());
+        var e = Assert.Throws<ArgumentException>(() => new LocalTrainer(options, mnist.Train.Take(10)));
+        Assert.Contains("784 features", e.Message);
+    }
+
+    [Theory]
+    [InlineData(LossKind.SquaredError, 0.02f, 0.5)]
+    [InlineData(LossKind.AbsoluteError, 0.02f, 0.0)] // L1 on one-hot targets pulls every output to 0 (the median): its loss falls, accuracy stays low
+    [InlineData(LossKind.Huber, 0.1f, 0.5)]
+    [InlineData(LossKind.Hinge, 0.1f, 0.8)]
+    public void EveryLoss_TrainsTheSeedNetwork(LossKind loss, float learningRate, double minimumAccuracy)
+    {
+        // Regression losses see one-hot targets; they learn more slowly than cross-entropy.
+        var options = new TrainingOptions(new ModelSpec(NetworkSpec.Parse("784-16-16-10"), loss), new SgdOptions(learningRate), 2, 32, Seed: 1, Threads: 1);
+        using var trainer = new LocalTrainer(options, mnist.Train.Take(12000));
+        var result = trainer.Train(mnist.Test.Take(2000));
+        Assert.True(result.Epochs[1].TrainLoss < result.Epochs[0].TrainLoss, $"{loss}: loss did not fall");
+        Assert.True(result.Last.TestAccuracy > minimumAccuracy, $"{loss}: {result.Last.TestAccuracy:P1}");
+    }
+}
