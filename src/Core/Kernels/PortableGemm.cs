@@ -1,0 +1,63 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace DistTrain.Core.Kernels;
+
+/// <summary>
+/// A matrix product for any CPU and any floating type: each row of C is a sum of rows of op(B)
+/// scaled by A's entries (axpy), and TensorPrimitives vectorizes every axpy with the widest SIMD
+/// available. Transposed B is copied to row-major first so the inner loop is contiguous.
+/// </summary>
+internal static class PortableGemm
+{
+    internal static void Multiply<T>(
+        ReadOnlySpan<T> a, bool transposeA, ReadOnlySpan<T> b, bool transposeB, Span<T> c,
+        int m, int n, int k, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T[]? transposed = null;
+        if (transposeB)
+        {
+            transposed = new T[k * n];
+            Transpose(b, n, k, transposed);
+            b = transposed;
+        }
+        for (var i = 0; i < m; i++)
+        {
+            var row = c.Slice(i * n, n);
+            if (!accumulate)
+            {
+                row.Clear();
+            }
+            for (var p = 0; p < k; p++)
+            {
+                var aip = transposeA ? a[p * m + i] : a[i * k + p];
+                if (aip != T.Zero)
+                {
+                    TensorPrimitives.MultiplyAdd(b.Slice(p * n, n), aip, row, row);
+                }
+            }
+        }
+    }
+
+    /// <summary>Writes the transpose of the rows×cols matrix <paramref name="source"/> (cols×rows).</summary>
+    internal static void Transpose<T>(ReadOnlySpan<T> source, int rows, int cols, Span<T> destination)
+    {
+        const int Block = 32; // tiles keep both sides in cache
+        for (var i0 = 0; i0 < rows; i0 += Block)
+        {
+            var i1 = Math.Min(i0 + Block, rows);
+            for (var j0 = 0; j0 < cols; j0 += Block)
+            {
+                var j1 = Math.Min(j0 + Block, cols);
+                for (var i = i0; i < i1; i++)
+                {
+                    for (var j = j0; j < j1; j++)
+                    {
+                        destination[j * rows + i] = source[i * cols + j];
+                    }
+                }
+            }
+        }
+    }
+}
