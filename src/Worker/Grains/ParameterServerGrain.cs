@@ -1,7 +1,8 @@
 using DistTrain.Contracts.Grains;
 using DistTrain.Contracts.Messages;
 using DistTrain.Contracts.Payloads;
-using DistTrain.Core.Training;
+using DistTrain.Core.Nn;
+using DistTrain.Core.Optim;
 using DistTrain.Worker.Training;
 using Orleans.Placement;
 

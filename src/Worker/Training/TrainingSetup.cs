@@ -1,5 +1,6 @@
 using DistTrain.Contracts.Messages;
 using DistTrain.Core.Nn;
+using DistTrain.Core.Optim;
 using DistTrain.Core.Training;
 
 namespace DistTrain.Worker.Training;
@@ -96,13 +97,7 @@ public sealed record TrainingSetup(JobSpec Spec, NetworkSpec Network, ModelSpec 
         }
 
         var model = new ModelSpec(network, loss);
-        var sgd = new SgdOptions
-        {
-            LearningRate = spec.LearningRate,
-            Momentum = spec.Momentum,
-            Nesterov = spec.Nesterov,
-            WeightDecay = spec.WeightDecay,
-        };
+        var sgd = new SgdOptions(spec.LearningRate, spec.Momentum, spec.Nesterov, spec.WeightDecay);
         return (new TrainingSetup(spec, network, model, sgd), null, null);
 
         static (TrainingSetup?, string?, string?) Fail(string field, string error) => (null, field, error);
