@@ -16,7 +16,9 @@ public sealed class DatasetCache(IOptions<DataOptions> options)
 {
     public const string ShippedMnist = "mnist";
 
-    private readonly ConcurrentDictionary<string, Lazy<Task<LoadedDataset>>> _loaded = new(StringComparer.Ordinal);
+    // Static: one copy per process. A silo process holds one silo, so this is "once per silo"; an
+    // in-process test cluster (several silos, one process) then also decodes MNIST only once.
+    private static readonly ConcurrentDictionary<string, Lazy<Task<LoadedDataset>>> _loaded = new(StringComparer.Ordinal);
 
     public string DataRoot => options.Value.DataRoot;
 
