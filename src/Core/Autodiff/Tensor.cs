@@ -127,8 +127,8 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
         if (!shape.SequenceEqual(_shape))
         {
             _shape = shape.ToArray();
-            Length = Tensor.ElementCount(_shape);
         }
+        Length = Tensor.ElementCount(_shape);
         if (_data.Length - _offset < Length)
         {
             _data = new T[Length];
