@@ -42,8 +42,14 @@ public sealed class DatasetCache(IOptions<DataOptions> options)
                 return (rooted, null);
             }
 
-            var shipped = DatasetLocator.FindShippedMnist();
-            return shipped is not null ? (shipped, null) : (null, "the shipped MNIST files were not found");
+            try
+            {
+                return (DatasetLocator.FindShippedMnist(), null);
+            }
+            catch (DatasetException e)
+            {
+                return (null, e.Message);
+            }
         }
 
         if (System.IO.Path.IsPathRooted(dataset))

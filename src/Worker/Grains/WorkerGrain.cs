@@ -60,7 +60,7 @@ public sealed class WorkerGrain(DatasetCache datasets) : Grain, IWorkerGrain
         _training = training;
         _data = data;
         _trainCount = spec.TrainLimit > 0 ? spec.TrainLimit : data.Train.Count;
-        _test = spec.TestLimit > 0 && spec.TestLimit < data.Test.Count ? DatasetSlices.Head(data.Test, spec.TestLimit) : data.Test;
+        _test = spec.TestLimit > 0 && spec.TestLimit < data.Test.Count ? data.Test.Take(spec.TestLimit) : data.Test;
         _order = new int[_trainCount];
         _orderEpoch = -1;
         _last = null;
