@@ -25,7 +25,7 @@ public sealed class PayloadTests
         var serializer = Services.GetRequiredService<Serializer>();
 
         var bytes = serializer.SerializeToArray(message);
-        var back = serializer.Deserialize<ShardGradient>(bytes);
+        var back = serializer.Deserialize<ShardGradient>(bytes)!;
 
         Assert.Equal(message with { Gradient = back.Gradient }, back);
         Assert.True(back.Gradient.Bytes.SequenceEqual(message.Gradient.Bytes));

@@ -56,7 +56,7 @@ public sealed class ClusterConnection : IAsyncDisposable
             await host.StartAsync(deadline.Token);
             return new ClusterConnection(host, reachable);
         }
-        catch (Exception e) when (e is OperationCanceledException or SiloUnavailableException or ConnectionFailedException or TimeoutException or OrleansException)
+        catch (Exception e) when (e is OperationCanceledException or SiloUnavailableException or TimeoutException or OrleansException)
         {
             host.Dispose();
             return null;
