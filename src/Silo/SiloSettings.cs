@@ -1,6 +1,7 @@
 using System.Net;
 using DistTrain.Contracts;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 
 namespace DistTrain.Silo;
