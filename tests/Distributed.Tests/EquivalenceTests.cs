@@ -39,6 +39,11 @@ public sealed class EquivalenceTests(ClusterFixture fixture)
             // One worker computes exactly what the single process computes.
             Assert.Equal(Reference.Value, distributed);
         }
+        else
+        {
+            // The local trainer on K cores splits and combines exactly as K workers do.
+            Assert.Equal(SingleProcessReference.Train(Spec(workers), Steps, threads: workers), distributed);
+        }
     }
 
     [Fact]

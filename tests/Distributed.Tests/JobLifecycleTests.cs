@@ -81,7 +81,7 @@ public sealed class JobLifecycleTests(ClusterFixture fixture)
 
         Assert.Equal(JobState.Completed, status.State);
         var epochs = events.Where(e => e.Kind == ProgressKind.Epoch).ToArray();
-        Assert.Equal([0, 1, 2], epochs.Select(e => e.Epoch));
+        Assert.Equal([1, 2, 3], epochs.Select(e => e.Epoch));
         Assert.All(epochs, e => Assert.InRange(e.TestAccuracy!.Value, 0, 1));
         Assert.Equal(3 * 10, events.Max(e => e.Step));
         Assert.Equal(ProgressKind.Finished, events[^1].Kind);

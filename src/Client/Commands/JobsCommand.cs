@@ -27,7 +27,7 @@ internal static class JobsCommand
                 table.AddRow(
                     Markup.Escape(job.JobId),
                     StatusView.State(status.State),
-                    status.Spec is null ? "-" : $"{status.Epoch + 1}/{status.Spec.Epochs}",
+                    status.Spec is null ? "-" : $"{status.Epoch}/{status.Spec.Epochs}",
                     $"{status.Step}/{status.TotalSteps}",
                     status.Step > 0 ? $"{status.Loss:F4}" : "-",
                     status.FinalTestAccuracy is { } a ? $"{a:P2}" : "-",

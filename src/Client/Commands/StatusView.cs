@@ -24,7 +24,7 @@ internal static class StatusView
         {
             grid.AddRow("Spec", Markup.Escape($"{spec.Network} {spec.Activation} {spec.Loss}, lr {spec.LearningRate}, momentum {spec.Momentum}, " +
                 $"batch {spec.GlobalBatchSize} over {spec.Workers} workers, {spec.Epochs} epochs, seed {spec.Seed}, data {spec.Dataset}"));
-            grid.AddRow("Epoch", $"{status.Epoch + 1}/{spec.Epochs}");
+            grid.AddRow("Epoch", $"{status.Epoch}/{spec.Epochs}");
         }
 
         grid.AddRow("Step", $"{status.Step}/{status.TotalSteps}");
@@ -43,7 +43,7 @@ internal static class StatusView
             var table = new Table().AddColumns("Epoch", "Steps", "Train loss", "Test accuracy", "Samples/s");
             foreach (var e in status.Epochs)
             {
-                table.AddRow($"{e.Epoch + 1}", $"{e.Steps}", $"{e.TrainLoss:F4}", $"{e.TestAccuracy:P2}", $"{e.SamplesPerSecond:F0}");
+                table.AddRow($"{e.Epoch}", $"{e.Steps}", $"{e.TrainLoss:F4}", $"{e.TestAccuracy:P2}", $"{e.SamplesPerSecond:F0}");
             }
 
             AnsiConsole.Write(table);
@@ -53,9 +53,9 @@ internal static class StatusView
     /// <summary>One line per event, for logs and pipes.</summary>
     public static string Line(JobProgress p) => p.Kind switch
     {
-        ProgressKind.Epoch => $"{p.JobId} epoch {p.Epoch + 1}/{p.Epochs} step {p.Step}/{p.TotalSteps} loss {p.Loss:F4} test-accuracy {p.TestAccuracy:P2} samples/s {p.SamplesPerSecond:F0}",
+        ProgressKind.Epoch => $"{p.JobId} epoch {p.Epoch}/{p.Epochs} step {p.Step}/{p.TotalSteps} loss {p.Loss:F4} test-accuracy {p.TestAccuracy:P2} samples/s {p.SamplesPerSecond:F0}",
         ProgressKind.Finished => $"{p.JobId} {p.State}{(p.Error is null ? "" : ": " + p.Error)}",
-        _ => $"{p.JobId} epoch {p.Epoch + 1}/{p.Epochs} step {p.Step}/{p.TotalSteps} loss {p.Loss:F4}",
+        _ => $"{p.JobId} epoch {p.Epoch}/{p.Epochs} step {p.Step}/{p.TotalSteps} loss {p.Loss:F4}",
     };
 
     public static int ExitCode(JobStatus status) => status.State switch

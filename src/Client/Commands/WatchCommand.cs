@@ -47,7 +47,7 @@ internal static class WatchCommand
                 {
                     bar.MaxValue = Math.Max(1, p.TotalSteps);
                     bar.Value = p.Step;
-                    bar.Description = Markup.Escape($"{p.JobId} epoch {p.Epoch + 1}/{p.Epochs} loss {p.Loss:F4}");
+                    bar.Description = Markup.Escape($"{p.JobId} epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F4}");
                     if (p.Kind == ProgressKind.Epoch)
                     {
                         AnsiConsole.MarkupLine(Markup.Escape(StatusView.Line(p)));

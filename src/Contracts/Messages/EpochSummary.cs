@@ -4,6 +4,7 @@ namespace DistTrain.Contracts.Messages;
 [GenerateSerializer, Immutable, Alias("DistTrain.EpochSummary")]
 public sealed record EpochSummary
 {
+    /// <summary>From 1.</summary>
     [Id(0)] public int Epoch { get; init; }
 
     [Id(1)] public int Steps { get; init; }

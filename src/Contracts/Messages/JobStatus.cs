@@ -10,7 +10,7 @@ public sealed record JobStatus
 
     [Id(2)] public JobSpec? Spec { get; init; }
 
-    /// <summary>The epoch running now, or the last one run (0-based).</summary>
+    /// <summary>The epoch running now, or the last one run (from 1; 0 before the first step).</summary>
     [Id(3)] public int Epoch { get; init; }
 
     /// <summary>Optimizer steps taken so far, over all epochs.</summary>

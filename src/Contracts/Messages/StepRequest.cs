@@ -10,6 +10,7 @@ namespace DistTrain.Contracts.Messages;
 [GenerateSerializer, Immutable, Alias("DistTrain.StepRequest")]
 public sealed record StepRequest
 {
+    /// <summary>From 1, as the local trainer counts; with the seed it fixes the sample order.</summary>
     [Id(0)] public int Epoch { get; init; }
 
     /// <summary>Index of the global minibatch within the epoch.</summary>

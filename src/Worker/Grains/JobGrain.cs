@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using DistTrain.Contracts.Grains;
 using DistTrain.Contracts.Messages;
+using DistTrain.Core.Training;
 using DistTrain.Worker.Data;
 using DistTrain.Worker.Training;
 using Microsoft.Extensions.Logging;
@@ -130,7 +131,7 @@ public sealed class JobGrain(DatasetCache datasets, ILogger<JobGrain> logger) : 
                 w.InitializeAsync(new WorkerSetup { JobId = JobId, Shard = k, ShardCount = spec.Workers, Spec = spec })));
 
             var sampleCount = _workers[0].TrainCount;
-            var stepsPerEpoch = BatchSlicer.StepsPerEpoch(sampleCount, spec.GlobalBatchSize);
+            var stepsPerEpoch = BatchPlan.StepsPerEpoch(sampleCount, spec.GlobalBatchSize);
             var totalSteps = (long)stepsPerEpoch * spec.Epochs;
             if (spec.MaxSteps > 0)
             {
@@ -142,7 +143,8 @@ public sealed class JobGrain(DatasetCache datasets, ILogger<JobGrain> logger) : 
                 string.Join(", ", _workers.Select(w => w.Silo).Distinct()), totalSteps);
 
             long step = 0;
-            for (var epoch = 0; epoch < spec.Epochs && step < totalSteps; epoch++)
+            // Epochs count from 1, as in the local trainer: the epoch number also seeds the sample order.
+            for (var epoch = 1; epoch <= spec.Epochs && step < totalSteps; epoch++)
             {
                 var clock = Stopwatch.StartNew();
                 double lossSum = 0;

@@ -3,6 +3,7 @@ using DistTrain.Contracts.Messages;
 using DistTrain.Contracts.Payloads;
 using DistTrain.Core.Nn;
 using DistTrain.Core.Optim;
+using DistTrain.Core.Training;
 using DistTrain.Worker.Training;
 using Orleans.Placement;
 
@@ -55,7 +56,7 @@ public sealed class ParameterServerGrain : Grain, IParameterServerGrain
         }
 
         var mean = GradientAverager.WeightedMean(gradients.Shards, _current.Weights.Length);
-        var next = _current.Weights.ToArray();
+        var next = _current.Weights.ToArray(); // a new array: the published one may still be in use
         _optimizer.Step(next, mean);
         _current = new WeightsSnapshot
         {

@@ -50,10 +50,13 @@ public sealed class WorkerGrain(DatasetCache datasets) : Grain, IWorkerGrain
                 $"TrainLimit {spec.TrainLimit} exceeds the {data.Train.Count} training samples of {spec.Dataset}");
         }
 
-        if (data.Train.FeatureCount != training.Network.InputSize)
+        try
         {
-            throw new JobSpecException(nameof(JobSpec.Network),
-                $"Network takes {training.Network.InputSize} inputs but {spec.Dataset} has {data.Train.FeatureCount} features");
+            training.Model.ValidateFor(data.Train);
+        }
+        catch (ArgumentException e)
+        {
+            throw new JobSpecException(nameof(JobSpec.Network), $"Network {spec.Network} does not fit {spec.Dataset}: {e.Message}");
         }
 
         _setup = setup;
@@ -64,8 +67,7 @@ public sealed class WorkerGrain(DatasetCache datasets) : Grain, IWorkerGrain
         _order = new int[_trainCount];
         _orderEpoch = -1;
         _last = null;
-        var maxRows = (spec.GlobalBatchSize + setup.ShardCount - 1) / setup.ShardCount;
-        _replica = new ModelReplica(training.Model, maxRows);
+        _replica = new ModelReplica(training.Model);
         return Info();
     }
 
@@ -82,7 +84,11 @@ public sealed class WorkerGrain(DatasetCache datasets) : Grain, IWorkerGrain
         }
 
         var spec = _setup.Spec;
-        var (start, count) = BatchSlicer.Slice(_trainCount, spec.GlobalBatchSize, _setup.ShardCount, _setup.Shard, request.StepInEpoch);
+        // The core's plan: batch b of the epoch, cut contiguously into ⌈m/K⌉-row shards, as the
+        // local trainer cuts it over its cores.
+        var (batchStart, batchLength) = BatchPlan.Batch(_trainCount, spec.GlobalBatchSize, request.StepInEpoch);
+        var (shardStart, count) = BatchPlan.Shard(batchLength, _setup.Shard, _setup.ShardCount);
+        var start = batchStart + shardStart;
         if (count == 0)
         {
             return _last = new ShardGradient { Shard = _setup.Shard, GlobalStep = request.GlobalStep };
@@ -99,11 +105,11 @@ public sealed class WorkerGrain(DatasetCache datasets) : Grain, IWorkerGrain
         var replica = _replica;
         var train = _data.Train;
         var rows = new ReadOnlyMemory<int>(_order, start, count);
-        var weights = request.Weights;
+        var weights = request.Weights.ReadOnlyArray();
 
         // The math runs on the thread pool, not in the grain's turn; nothing else touches this grain's
         // fields meanwhile because the grain is not reentrant.
-        var loss = await Task.Run(() => replica.ComputeGradient(weights.Span, train, rows.Span, gradient));
+        var loss = await Task.Run(() => replica.ComputeGradient(weights, train, rows.Span, gradient));
 
         return _last = new ShardGradient
         {
@@ -122,9 +128,10 @@ public sealed class WorkerGrain(DatasetCache datasets) : Grain, IWorkerGrain
             throw new InvalidOperationException($"Worker {this.GetPrimaryKeyString()} was not initialized");
         }
 
-        var model = _training.Model;
+        var network = _training.Network;
         var test = _test;
-        var accuracy = await Task.Run(() => Evaluator.Accuracy(model, weights.Weights.Span, test));
+        var parameters = weights.Weights.ReadOnlyArray();
+        var accuracy = await Task.Run(() => Evaluator.Accuracy(network, parameters, test));
         return new Evaluation { Version = weights.Version, Accuracy = accuracy, Count = test.Count };
     }
 

@@ -1,5 +1,5 @@
-using System.Numerics.Tensors;
 using DistTrain.Contracts.Messages;
+using DistTrain.Core.Training;
 
 namespace DistTrain.Worker.Training;
 
@@ -15,33 +15,28 @@ public static class GradientAverager
     public static float[] WeightedMean(IReadOnlyList<ShardGradient> shards, int length)
     {
         var ordered = shards.OrderBy(s => s.Shard).ToArray();
-        long total = 0;
-        foreach (var shard in ordered)
+        var gradients = new float[ordered.Length][];
+        var counts = new int[ordered.Length];
+        for (var k = 0; k < ordered.Length; k++)
         {
-            total += shard.SampleCount;
-        }
-
-        if (total == 0)
-        {
-            throw new InvalidOperationException("No shard processed any sample in this step");
-        }
-
-        var mean = new float[length];
-        foreach (var shard in ordered)
-        {
-            if (shard.SampleCount == 0)
-            {
-                continue;
-            }
-
-            if (shard.Gradient.Length != length)
+            var shard = ordered[k];
+            if (shard.SampleCount > 0 && shard.Gradient.Length != length)
             {
                 throw new InvalidOperationException($"Shard {shard.Shard} sent {shard.Gradient.Length} values for {length} parameters");
             }
 
-            TensorPrimitives.MultiplyAdd(shard.Gradient.Span, (float)((double)shard.SampleCount / total), mean, mean);
+            gradients[k] = shard.Gradient.ReadOnlyArray();
+            counts[k] = shard.SampleCount;
         }
 
+        if (counts.Sum() == 0)
+        {
+            throw new InvalidOperationException("No shard processed any sample in this step");
+        }
+
+        // The core's combination, so K workers add in exactly the order of the local trainer's K cores.
+        var mean = new float[length];
+        GradientAverage.Combine(gradients, counts, mean);
         return mean;
     }
 

@@ -21,14 +21,24 @@ public sealed record TrainingSetup(JobSpec Spec, NetworkSpec Network, ModelSpec 
             return (null, "Spec", "is missing");
         }
 
-        if (!EnumText.TryParse<ActivationKind>(spec.Activation, out var activation))
+        ActivationKind activation;
+        try
         {
-            return Fail(nameof(JobSpec.Activation), $"\"{spec.Activation}\" is not one of {EnumText.Names<ActivationKind>()}");
+            activation = Activation.Parse(spec.Activation ?? "");
+        }
+        catch (FormatException e)
+        {
+            return Fail(nameof(JobSpec.Activation), e.Message);
         }
 
-        if (!EnumText.TryParse<LossKind>(spec.Loss, out var loss))
+        LossKind loss;
+        try
         {
-            return Fail(nameof(JobSpec.Loss), $"\"{spec.Loss}\" is not one of {EnumText.Names<LossKind>()}");
+            loss = ModelSpec.ParseLoss(spec.Loss ?? "");
+        }
+        catch (FormatException e)
+        {
+            return Fail(nameof(JobSpec.Loss), e.Message);
         }
 
         NetworkSpec network;

@@ -1,41 +1,37 @@
 using DistTrain.Contracts.Messages;
 using DistTrain.Core.Data;
-using DistTrain.Core.Nn;
-using DistTrain.Core.Optim;
 using DistTrain.Core.Training;
 using DistTrain.Worker.Training;
 
 namespace DistTrain.Distributed.Tests.Infrastructure;
 
 /// <summary>
-/// Plain single-process minibatch SGD with the spec's seed, order and global batch: one replica
-/// computes each whole batch's mean gradient, one optimizer applies it. What K workers must equal.
+/// The core's single-process trainer, stepped through the same (seed, epoch) orders and global
+/// batches as a job: what K workers must reproduce.
 /// </summary>
 internal static class SingleProcessReference
 {
-    public static float[] Train(JobSpec spec, long steps)
+    private static readonly Lazy<Dataset> MnistTrain = new(() => MnistLoader.Load(DatasetLocator.FindShippedMnist()).Train);
+
+    public static float[] Train(JobSpec spec, long steps, int threads = 1)
     {
         var setup = TrainingSetup.Create(spec);
-        var (train, _) = MnistLoader.Load(DatasetLocator.FindShippedMnist());
-        var count = spec.TrainLimit > 0 ? spec.TrainLimit : train.Count;
-        var weights = ParameterInit.Initialize(setup.Network, spec.Seed);
-        var optimizer = new SgdOptimizer(setup.Sgd, weights.Length);
-        var replica = new ModelReplica(setup.Model, spec.GlobalBatchSize);
-        var gradient = new float[weights.Length];
-        var order = new int[count];
+        var train = spec.TrainLimit > 0 ? MnistTrain.Value.Take(spec.TrainLimit) : MnistTrain.Value;
+        var options = new TrainingOptions(setup.Model, setup.Sgd, spec.Epochs, spec.GlobalBatchSize, spec.Seed, threads);
+        using var trainer = new LocalTrainer(options, train);
+        var order = new int[train.Count];
         long step = 0;
-        for (var epoch = 0; step < steps; epoch++)
+        for (var epoch = 1; step < steps; epoch++)
         {
             EpochOrder.Fill(spec.Seed, epoch, order);
-            for (var start = 0; start < count && step < steps; start += spec.GlobalBatchSize, step++)
+            for (var b = 0; b < BatchPlan.StepsPerEpoch(train.Count, spec.GlobalBatchSize) && step < steps; b++, step++)
             {
-                var rows = order.AsSpan(start, Math.Min(spec.GlobalBatchSize, count - start));
-                replica.ComputeGradient(weights, train, rows, gradient);
-                optimizer.Step(weights, gradient);
+                var (start, length) = BatchPlan.Batch(train.Count, spec.GlobalBatchSize, b);
+                trainer.Step(order.AsSpan(start, length));
             }
         }
 
-        return weights;
+        return trainer.Parameters;
     }
 
     /// <summary>‖a − b‖₂ / ‖b‖₂.</summary>
