@@ -21,7 +21,8 @@ public sealed partial class Tensor<T>
             throw new InvalidOperationException(
                 $"Backward() needs a one-element tensor (a loss); this one has shape {ShapeText}. Pass a seed gradient for other shapes.");
         }
-        Span<T> one = [T.One];
+        Span<T> one = stackalloc T[1];
+        one[0] = T.One;
         Backward(one);
     }
 

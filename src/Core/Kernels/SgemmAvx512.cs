@@ -4,26 +4,28 @@ using System.Runtime.Intrinsics;
 namespace DistTrain.Core.Kernels;
 
 /// <summary>
-/// Single-precision matrix product with AVX-512 register tiles: a micro-kernel keeps an 8×32 block
-/// of C in 16 zmm registers and, for every p, broadcasts 8 entries of A and fused-multiply-adds
-/// them with two vectors of B's row p. B must be row-major k×n (a transposed B is copied once);
-/// A is read through strides, so a transposed A needs no copy. Large products split their column
-/// panels over the cores.
+/// Single-precision matrix product with AVX-512, blocked the GotoBLAS way. A is packed once into
+/// 8-row micro-panels (p-major, so the kernel reads it sequentially) and, for every block of
+/// <see cref="Kc"/> values of the inner dimension, a 32-column panel of B is packed into a buffer
+/// that stays in L1 while every row tile of A streams past it. The micro-kernel keeps an 8×32 block
+/// of C in 16 zmm registers. Packing also absorbs transposition and zero-pads ragged edges, so the
+/// kernels never see a stride or a tail. Large products split their column panels over the cores.
 /// </summary>
 internal static unsafe class SgemmAvx512
 {
     private const int Mr = 8;
     private const int Nr = 32;
     private const int Lanes = 16;
+    private const int Kc = 256;
 
     /// <summary>Below this many multiply-adds a product stays on one core (thread hand-off costs more).</summary>
     private const long ParallelThreshold = 1 << 22;
 
     [ThreadStatic]
-    private static float[]? t_transposedB;
+    private static float[]? t_packedA; // the zero-padded last row tile of A
 
     [ThreadStatic]
-    private static float[]? t_panel;
+    private static float[]? t_packedB;
 
     [ThreadStatic]
     private static float[]? t_tile;
@@ -36,140 +38,187 @@ internal static unsafe class SgemmAvx512
         ReadOnlySpan<float> a, bool transposeA, ReadOnlySpan<float> b, bool transposeB, Span<float> c,
         int m, int n, int k, bool accumulate)
     {
-        if (transposeB)
+        var tiles = (m + Mr - 1) / Mr;
+        var panelWidth = n <= Lanes ? Lanes : Nr; // a narrow C (16 or 10 columns) uses the 8×16 kernel
+        var panels = (n + panelWidth - 1) / panelWidth;
+        var tailRows = m % Mr;
+        var tail = t_packedA is { } t0 && t0.Length >= Mr * k ? t0 : (t_packedA = new float[Mr * k]);
+        fixed (float* pa = a, pb = b, pc = c, pTail = tail)
         {
-            var buffer = t_transposedB is { } tb && tb.Length >= k * n ? tb : (t_transposedB = new float[k * n]);
-            PortableGemm.Transpose(b, n, k, buffer);
-            b = buffer.AsSpan(0, k * n);
-        }
-        nint rowStride = transposeA ? 1 : k;
-        nint colStride = transposeA ? m : 1;
-        var panels = (n + Nr - 1) / Nr;
-        fixed (float* pa = a, pb = b, pc = c)
-        {
+            if (tailRows > 0)
+            {
+                // The last rows (fewer than 8), copied row-major and zero-padded to a full tile.
+                new Span<float>(pTail, Mr * k).Clear();
+                for (var r = 0; r < tailRows; r++)
+                {
+                    var i = m - tailRows + r;
+                    for (var p = 0; p < k; p++)
+                    {
+                        pTail[r * k + p] = transposeA ? pa[(nint)p * m + i] : pa[(nint)i * k + p];
+                    }
+                }
+            }
+            // A is read in place through strides: either way 8 rows of one p are cheap to reach.
+            nint rowStride = transposeA ? 1 : k;
+            nint colStride = transposeA ? m : 1;
+            var job = new PanelJob(pa, rowStride, colStride, pTail, tiles, pb, transposeB, pc, m, n, k, panelWidth, accumulate);
             if ((long)m * n * k >= ParallelThreshold && panels >= 2 && !t_insideParallelPart && Environment.ProcessorCount > 1)
             {
-                var job = new PanelJob(pa, rowStride, colStride, pb, pc, m, n, k, accumulate);
-                var parts = Math.Min(Environment.ProcessorCount, panels);
-                Parallel.For(0, parts, part =>
-                {
-                    t_insideParallelPart = true;
-                    try
-                    {
-                        job.Run(panels * part / parts, panels * (part + 1) / parts);
-                    }
-                    finally
-                    {
-                        t_insideParallelPart = false;
-                    }
-                });
+                RunInParallel(job, panels);
             }
             else
             {
-                new PanelJob(pa, rowStride, colStride, pb, pc, m, n, k, accumulate).Run(0, panels);
+                job.Run(0, panels);
             }
         }
     }
 
-    /// <summary>The product restricted to a range of 32-column panels of C.</summary>
-    private readonly struct PanelJob(float* a, nint rowStride, nint colStride, float* b, float* c, int m, int n, int k, bool accumulate)
+    /// <summary>Splits the column panels over the cores (kept apart so the closure is only
+    /// allocated on this path, never on the small products of a training step).</summary>
+    private static void RunInParallel(PanelJob job, int panels)
+    {
+        var parts = Math.Min(Environment.ProcessorCount, panels);
+        Parallel.For(0, parts, part =>
+        {
+            t_insideParallelPart = true;
+            try
+            {
+                job.Run(panels * part / parts, panels * (part + 1) / parts);
+            }
+            finally
+            {
+                t_insideParallelPart = false;
+            }
+        });
+    }
+
+    /// <summary>The product restricted to a range of column panels of C.</summary>
+    private readonly struct PanelJob(
+        float* a, nint rowStride, nint colStride, float* tailA, int tiles, float* b, bool transposeB, float* c, int m, int n, int k, int panelWidth, bool accumulate)
     {
         public void Run(int firstPanel, int endPanel)
         {
-            for (var panel = firstPanel; panel < endPanel; panel++)
+            var blockLength = Math.Min(Kc, k) * panelWidth;
+            var packedB = t_packedB is { } pb0 && pb0.Length >= blockLength ? pb0 : (t_packedB = new float[Math.Max(blockLength, Kc * Nr)]);
+            var tile = t_tile ??= new float[Mr * Nr];
+            fixed (float* pb = packedB, pt = tile)
             {
-                var j = panel * Nr;
-                var width = Math.Min(Nr, n - j);
-                if (width == Nr || width == Lanes)
+                for (var panel = firstPanel; panel < endPanel; panel++)
                 {
-                    RowTiles(b + j, n, c + j, n, width, full32: width == Nr);
+                    var j = panel * panelWidth;
+                    var width = Math.Min(panelWidth, n - j);
+                    for (var p0 = 0; p0 < k; p0 += Kc)
+                    {
+                        var kc = Math.Min(Kc, k - p0);
+                        PackB(j, width, p0, kc, pb);
+                        var add = accumulate || p0 > 0;
+                        for (var t = 0; t < tiles; t++)
+                        {
+                            var i = t * Mr;
+                            var rows = Math.Min(Mr, m - i);
+                            // The last, short tile reads its rows from a zero-padded copy.
+                            var full = rows == Mr;
+                            var aTile = full ? a + i * rowStride + p0 * colStride : tailA + p0;
+                            var rs = full ? rowStride : k;
+                            var cs = full ? colStride : 1;
+                            var cTile = c + (nint)i * n + j;
+                            if (rows == Mr && width == panelWidth)
+                            {
+                                Kernel(kc, aTile, rs, cs, pb, cTile, n, add);
+                            }
+                            else
+                            {
+                                // Ragged edge: compute the full tile aside, then keep the valid part.
+                                Kernel(kc, aTile, rs, cs, pb, pt, panelWidth, add: false);
+                                for (var r = 0; r < rows; r++)
+                                {
+                                    var src = pt + r * panelWidth;
+                                    var dst = cTile + (nint)r * n;
+                                    for (var x = 0; x < width; x++)
+                                    {
+                                        dst[x] = add ? dst[x] + src[x] : src[x];
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        private void Kernel(int kc, float* aTile, nint rs, nint cs, float* bPanel, float* cTile, nint ldc, bool add)
+        {
+            if (panelWidth == Nr)
+            {
+                Kernel8x32(kc, aTile, rs, cs, bPanel, cTile, ldc, add);
+            }
+            else
+            {
+                Kernel8x16(kc, aTile, rs, cs, bPanel, cTile, ldc, add);
+            }
+        }
+
+        /// <summary>Copies B[p0..p0+kc, j..j+width] (from B or the stored Bᵀ) into a p-major panel of
+        /// <c>panelWidth</c> columns, zero beyond width.</summary>
+        private void PackB(int j, int width, int p0, int kc, float* packed)
+        {
+            if (!transposeB)
+            {
+                for (var p = 0; p < kc; p++)
+                {
+                    var src = b + (nint)(p0 + p) * n + j;
+                    var dst = packed + p * panelWidth;
+                    if (width == Nr)
+                    {
+                        Vector512.Load(src).Store(dst);
+                        Vector512.Load(src + Lanes).Store(dst + Lanes);
+                        continue;
+                    }
+                    for (var x = 0; x < width; x++)
+                    {
+                        dst[x] = src[x];
+                    }
+                    for (var x = width; x < panelWidth; x++)
+                    {
+                        dst[x] = 0;
+                    }
+                }
+                return;
+            }
+            // Stored Bᵀ is n×k: column x of the panel is a contiguous run of row j+x.
+            for (var x = 0; x < panelWidth; x++)
+            {
+                if (x < width)
+                {
+                    var src = b + (nint)(j + x) * k + p0;
+                    for (var p = 0; p < kc; p++)
+                    {
+                        packed[p * panelWidth + x] = src[p];
+                    }
                 }
                 else
                 {
-                    // Tail columns: multiply against a zero-padded copy of B's last columns.
-                    var padded = width > Lanes ? Nr : Lanes;
-                    var buffer = t_panel is { } tp && tp.Length >= k * padded ? tp : (t_panel = new float[Math.Max(k * padded, k * Nr)]);
-                    fixed (float* pp = buffer)
+                    for (var p = 0; p < kc; p++)
                     {
-                        for (var p = 0; p < k; p++)
-                        {
-                            var dst = new Span<float>(pp + p * padded, padded);
-                            new ReadOnlySpan<float>(b + (nint)p * n + j, width).CopyTo(dst);
-                            dst[width..].Clear();
-                        }
-                        RowTiles(pp, padded, c + j, n, width, full32: padded == Nr);
+                        packed[p * panelWidth + x] = 0;
                     }
                 }
             }
-        }
-
-        /// <summary>All row tiles of one panel; <paramref name="width"/> valid columns of C.</summary>
-        private void RowTiles(float* panel, nint ldb, float* cPanel, nint ldc, int width, bool full32)
-        {
-            var tile = t_tile ??= new float[Mr * Nr];
-            fixed (float* pt = tile)
-            {
-                var i = 0;
-                for (; i + Mr <= m; i += Mr)
-                {
-                    var ai = a + i * rowStride;
-                    var ci = cPanel + i * ldc;
-                    if (width == Nr)
-                    {
-                        Kernel8x32(k, ai, rowStride, colStride, panel, ldb, ci, ldc, accumulate);
-                    }
-                    else if (width == Lanes && !full32)
-                    {
-                        Kernel8x16(k, ai, rowStride, colStride, panel, ldb, ci, ldc, accumulate);
-                    }
-                    else
-                    {
-                        // Compute into a full tile, then copy the valid columns out.
-                        if (full32)
-                        {
-                            Kernel8x32(k, ai, rowStride, colStride, panel, ldb, pt, Nr, accumulate: false);
-                        }
-                        else
-                        {
-                            Kernel8x16(k, ai, rowStride, colStride, panel, ldb, pt, Nr, accumulate: false);
-                        }
-                        for (var r = 0; r < Mr; r++)
-                        {
-                            CopyOut(pt + r * Nr, ci + r * ldc, width, accumulate);
-                        }
-                    }
-                }
-                for (; i < m; i++)
-                {
-                    // Leftover rows (fewer than 8): one row at a time.
-                    KernelRow(k, a + i * rowStride, colStride, panel, ldb, pt, full32 ? Nr : Lanes);
-                    CopyOut(pt, cPanel + i * ldc, width, accumulate);
-                }
-            }
-        }
-    }
-
-    private static void CopyOut(float* source, float* destination, int width, bool accumulate)
-    {
-        for (var x = 0; x < width; x++)
-        {
-            destination[x] = accumulate ? destination[x] + source[x] : source[x];
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel8x32(int k, float* a, nint rs, nint cs, float* b, nint ldb, float* c, nint ldc, bool accumulate)
+    private static void Kernel8x32(int k, float* a, nint rs, nint cs, float* b, float* c, nint ldc, bool accumulate)
     {
+        nint rs2 = rs * 2, rs3 = rs * 3, rs4 = rs * 4, rs5 = rs * 5, rs6 = rs * 6, rs7 = rs * 7;
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default;
         Vector512<float> c20 = default, c21 = default, c30 = default, c31 = default;
         Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default;
         Vector512<float> c60 = default, c61 = default, c70 = default, c71 = default;
-        nint rs2 = rs * 2, rs3 = rs * 3, rs4 = rs * 4, rs5 = rs * 5, rs6 = rs * 6, rs7 = rs * 7;
         for (var p = 0; p < k; p++)
         {
             var b0 = Vector512.Load(b);
             var b1 = Vector512.Load(b + Lanes);
-            b += ldb;
             var x = Vector512.Create(a[0]);
             c00 = Vector512.FusedMultiplyAdd(x, b0, c00);
             c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
@@ -195,6 +244,7 @@ internal static unsafe class SgemmAvx512
             c70 = Vector512.FusedMultiplyAdd(x, b0, c70);
             c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
             a += cs;
+            b += Nr;
         }
         Store(c, c00, c01, accumulate);
         Store(c + ldc, c10, c11, accumulate);
@@ -207,20 +257,19 @@ internal static unsafe class SgemmAvx512
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel8x16(int k, float* a, nint rs, nint cs, float* b, nint ldb, float* c, nint ldc, bool accumulate)
+    private static void Kernel8x16(int k, float* a, nint rs, nint cs, float* b, float* c, nint ldc, bool accumulate)
     {
-        // Two independent accumulator sets (even and odd p) hide the FMA latency with only 8 rows.
+        nint rs2 = rs * 2, rs3 = rs * 3, rs4 = rs * 4, rs5 = rs * 5, rs6 = rs * 6, rs7 = rs * 7;
+        // Two accumulator sets (even and odd p) hide the FMA latency with only one vector per row.
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
         Vector512<float> c4 = default, c5 = default, c6 = default, c7 = default;
         Vector512<float> d0 = default, d1 = default, d2 = default, d3 = default;
         Vector512<float> d4 = default, d5 = default, d6 = default, d7 = default;
-        nint rs2 = rs * 2, rs3 = rs * 3, rs4 = rs * 4, rs5 = rs * 5, rs6 = rs * 6, rs7 = rs * 7;
         var p = 0;
         for (; p + 2 <= k; p += 2)
         {
             var b0 = Vector512.Load(b);
-            var b1 = Vector512.Load(b + ldb);
-            b += 2 * ldb;
+            var b1 = Vector512.Load(b + Lanes);
             var a1 = a + cs;
             c0 = Vector512.FusedMultiplyAdd(Vector512.Create(a[0]), b0, c0);
             d0 = Vector512.FusedMultiplyAdd(Vector512.Create(a1[0]), b1, d0);
@@ -239,6 +288,7 @@ internal static unsafe class SgemmAvx512
             c7 = Vector512.FusedMultiplyAdd(Vector512.Create(a[rs7]), b0, c7);
             d7 = Vector512.FusedMultiplyAdd(Vector512.Create(a1[rs7]), b1, d7);
             a += 2 * cs;
+            b += 2 * Lanes;
         }
         if (p < k)
         {
@@ -260,28 +310,6 @@ internal static unsafe class SgemmAvx512
         Store(c + 5 * ldc, c5 + d5, accumulate);
         Store(c + 6 * ldc, c6 + d6, accumulate);
         Store(c + 7 * ldc, c7 + d7, accumulate);
-    }
-
-    /// <summary>One row of C over <paramref name="width"/> (16 or 32) columns, into <paramref name="c"/>.</summary>
-    private static void KernelRow(int k, float* a, nint cs, float* b, nint ldb, float* c, int width)
-    {
-        Vector512<float> c0 = default, c1 = default;
-        for (var p = 0; p < k; p++)
-        {
-            var x = Vector512.Create(*a);
-            c0 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b), c0);
-            if (width == Nr)
-            {
-                c1 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b + Lanes), c1);
-            }
-            a += cs;
-            b += ldb;
-        }
-        c0.Store(c);
-        if (width == Nr)
-        {
-            c1.Store(c + Lanes);
-        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

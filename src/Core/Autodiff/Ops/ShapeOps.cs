@@ -81,6 +81,14 @@ public sealed class SumNode<T> : Node<T> where T : unmanaged, IFloatingPointIeee
     private void SumAxis(ReadOnlySpan<T> x, Span<T> y)
     {
         var (outer, length, inner) = Layout();
+        if (inner == 1)
+        {
+            for (var o = 0; o < outer; o++)
+            {
+                y[o] = TensorPrimitives.Sum(x.Slice(o * length, length)); // contiguous: one vector sum
+            }
+            return;
+        }
         y.Clear();
         for (var o = 0; o < outer; o++)
         {
@@ -101,6 +109,15 @@ public sealed class SumNode<T> : Node<T> where T : unmanaged, IFloatingPointIeee
         var (outer, length, inner) = Layout();
         var dx = A.Grad;
         var dy = Output.Grad;
+        if (inner == 1)
+        {
+            for (var o = 0; o < outer; o++)
+            {
+                var slice = dx.Slice(o * length, length);
+                TensorPrimitives.Add(slice, dy[o], slice);
+            }
+            return;
+        }
         for (var o = 0; o < outer; o++)
         {
             var g = dy.Slice(o * inner, inner);

@@ -1,0 +1,60 @@
+using System.CommandLine;
+using DistTrain.Client.Bench;
+using DistTrain.Client.Output;
+using DistTrain.Core.Data;
+using DistTrain.Core.Nn;
+
+namespace DistTrain.Client.Commands;
+
+/// <summary>`bench`: training throughput on MNIST for the seed and the wide network.</summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string?>("--model") { Description = "Run one network, e.g. 784-256-256-10 (default: the seed and the wide network)." };
+        var batch = new Option<int?>("--batch") { Description = "Global batch size for --model (default 64)." };
+        var epochs = new Option<int>("--epochs") { Description = "Timed epochs; the median is reported.", DefaultValueFactory = _ => 3 };
+        var threads = new Option<int>("--threads") { Description = "Cores to use (0 = all).", DefaultValueFactory = _ => 0 };
+        var data = new Option<string?>("--data") { Description = "Folder with the MNIST IDX files (default: the shipped copy)." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object {\"results\": [...]}." };
+        var command = new Command("bench", "Measure single-process training speed: samples/s over full MNIST epochs, GFLOP/s, bytes allocated per step.")
+        {
+            model, batch, epochs, threads, data, json,
+        };
+        command.SetAction(parse => UserError.Guard(() =>
+        {
+            var epochCount = parse.GetValue(epochs);
+            UserError.Require(epochCount > 0, "--epochs", $"must be at least 1; got {epochCount}.");
+            var configs = parse.GetValue(model) is { } modelText
+                ? [(NetworkSpec.Parse(modelText), parse.GetValue(batch) ?? 64)]
+                : new[] { (NetworkSpec.Parse("784-16-16-10"), 64), (NetworkSpec.Parse("784-256-256-10"), 256) };
+            foreach (var (_, b) in configs)
+            {
+                UserError.Require(b > 0, "--batch", $"must be at least 1; got {b}.");
+            }
+            var (train, test) = MnistLoader.Load(parse.GetValue(data) ?? DatasetLocator.FindShippedMnist());
+            var asJson = parse.GetValue(json);
+            if (!asJson)
+            {
+                Console.WriteLine($"# {Environment.ProcessorCount} cores, AVX-512: {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated}; median of {epochCount} epochs after a warm-up epoch");
+                Console.WriteLine($"{"model",-16} {"batch",5} {"thr",3} {"samples/s",11} {"GFLOP/s",8} {"alloc B/step",12} {"s/epoch",8} {"test acc",8}");
+            }
+            var results = new List<BenchResult>();
+            foreach (var (spec, b) in configs)
+            {
+                var r = MlpBenchmark.Run(spec, b, epochCount, parse.GetValue(threads), train, test);
+                results.Add(r);
+                if (!asJson)
+                {
+                    Console.WriteLine($"{r.Model,-16} {r.Batch,5} {r.Threads,3} {r.SamplesPerSecond,11:N0} {r.Gflops,8:F1} {r.AllocatedBytesPerStep,12:F1} {r.MedianEpochSeconds,8:F3} {r.TestAccuracy,8:P2}");
+                }
+            }
+            if (asJson)
+            {
+                JsonOut.Write(new { results });
+            }
+            return 0;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,8 @@
+using System.CommandLine;
+
+namespace DistTrain.Client.Commands;
+
+internal static class EvaluateCommand
+{
+    public static Command Create() => new("evaluate", "(being written)");
+}

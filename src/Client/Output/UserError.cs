@@ -1,0 +1,42 @@
+using DistTrain.Core.Data;
+
+namespace DistTrain.Client.Output;
+
+/// <summary>Turns a user's mistake into one clear line on stderr and exit code 2, never a stack trace.</summary>
+internal static class UserError
+{
+    public const int ExitCode = 2;
+
+    public static async Task<int> GuardAsync(Func<Task<int>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (Exception e) when (IsUserError(e))
+        {
+            await Console.Error.WriteLineAsync($"error: {e.Message}");
+            return ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            await Console.Error.WriteLineAsync("cancelled");
+            return 130;
+        }
+    }
+
+    public static int Guard(Func<int> action) => GuardAsync(() => Task.FromResult(action())).GetAwaiter().GetResult();
+
+    private static bool IsUserError(Exception e) =>
+        e is ArgumentException or FormatException or DatasetException or FileNotFoundException
+            or DirectoryNotFoundException or InvalidDataException or UnauthorizedAccessException;
+
+    /// <summary>Throws an <see cref="ArgumentException"/> naming the option when the condition fails.</summary>
+    public static void Require(bool condition, string option, string message)
+    {
+        if (!condition)
+        {
+            throw new ArgumentException($"{option}: {message}");
+        }
+    }
+}

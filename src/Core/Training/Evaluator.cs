@@ -1,0 +1,55 @@
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using DistTrain.Core.Autodiff;
+using DistTrain.Core.Data;
+using DistTrain.Core.Nn;
+
+namespace DistTrain.Core.Training;
+
+/// <summary>Accuracy and confusion matrix of a classifier on a dataset (no gradients recorded).</summary>
+public static class Evaluator
+{
+    private const int Chunk = 1000;
+
+    public sealed record Evaluation(double Accuracy, int[,] Confusion, int Count);
+
+    public static double Accuracy(NetworkSpec spec, float[] parameters, Dataset data) =>
+        Evaluate(spec, parameters, data).Accuracy;
+
+    /// <summary>Confusion[actual, predicted] over every sample of <paramref name="data"/>.</summary>
+    public static Evaluation Evaluate(NetworkSpec spec, float[] parameters, Dataset data)
+    {
+        if (!data.IsClassification)
+        {
+            throw new ArgumentException($"Dataset '{data.Name}' has no class labels to measure accuracy on.");
+        }
+        var network = new Network<float>(spec, parameters);
+        var classes = Math.Max(spec.OutputSize, data.ClassCount);
+        var confusion = new int[classes, classes];
+        var correct = 0;
+        var features = new float[Math.Min(Chunk, data.Count) * data.FeatureCount];
+        var indices = new int[Math.Min(Chunk, data.Count)];
+        var labels = new int[indices.Length];
+        using var _ = NoGradScope.Begin();
+        for (var start = 0; start < data.Count; start += Chunk)
+        {
+            var n = Math.Min(Chunk, data.Count - start);
+            for (var i = 0; i < n; i++)
+            {
+                indices[i] = start + i;
+            }
+            BatchGather.Gather(data, indices.AsSpan(0, n), features, labels);
+            var x = Tensor.View(features, 0, n, data.FeatureCount);
+            var logits = network.Forward(x).Data;
+            for (var i = 0; i < n; i++)
+            {
+                var predicted = TensorPrimitives.IndexOfMax<float>(logits.Slice(i * spec.OutputSize, spec.OutputSize));
+                confusion[labels[i], predicted]++;
+                if (predicted == labels[i])
+                {
+                    correct++;
+                }
+            }
+        }
+        return new Evaluation(data.Count == 0 ? 0 : (double)correct / data.Count, confusion, data.Count);
+    }
+}

@@ -1,0 +1,31 @@
+using System.Numerics.Tensors;
+
+namespace DistTrain.Core.Training;
+
+/// <summary>
+/// Combines shard gradients into the full-batch gradient: Σ_k (n_k / n)·g_k, always in shard order
+/// (so the result is bit-identical whatever order the shards finished in).
+/// </summary>
+public static class GradientAverage
+{
+    public static void Combine(ReadOnlySpan<float[]> gradients, ReadOnlySpan<int> counts, Span<float> destination)
+    {
+        var total = 0;
+        foreach (var c in counts)
+        {
+            total += c;
+        }
+        destination.Clear();
+        if (total == 0)
+        {
+            return;
+        }
+        for (var k = 0; k < gradients.Length; k++)
+        {
+            if (counts[k] > 0)
+            {
+                TensorPrimitives.MultiplyAdd(gradients[k], (float)counts[k] / total, destination, destination);
+            }
+        }
+    }
+}

@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using DistTrain.Core.Data;
+using DistTrain.Core.Nn;
+using DistTrain.Core.Optim;
+
+namespace DistTrain.Core.Training;
+
+/// <summary>
+/// Single-process data-parallel SGD: every global minibatch is split over one model replica per
+/// core, the shard gradients are averaged by sample count and SGD updates the one flat parameter
+/// vector. The same plan as the cluster's workers, so both give the same parameters.
+/// Deterministic for a given seed and thread count.
+/// </summary>
+public sealed class LocalTrainer : IDisposable
+{
+    private readonly Dataset _train;
+    private readonly ModelReplica[] _replicas;
+    private readonly float[][] _shardGradients;
+    private readonly float[] _losses;
+    private readonly int[] _counts;
+    private readonly float[] _gradient;
+    private readonly int[] _order;
+    private readonly WorkerTeam _team;
+    private readonly Action<int> _computeShard;
+    private int[] _batch = [];
+    private int _batchLength;
+
+    public LocalTrainer(TrainingOptions options, Dataset train, float[]? initialParameters = null)
+    {
+        options.Validate();
+        options.Model.ValidateFor(train);
+        Options = options;
+        _train = train;
+        var spec = options.Model.Network;
+        Parameters = initialParameters ?? ParameterInit.Initialize(spec, options.Seed);
+        if (Parameters.Length != spec.ParameterCount)
+        {
+            throw new ArgumentException($"The initial parameters hold {Parameters.Length} values; network {spec} has {spec.ParameterCount}.");
+        }
+        Optimizer = new SgdOptimizer(options.Sgd, spec.ParameterCount);
+        var threads = options.Threads == 0 ? Environment.ProcessorCount : options.Threads;
+        threads = Math.Max(1, Math.Min(threads, options.BatchSize));
+        _replicas = Enumerable.Range(0, threads).Select(_ => new ModelReplica(options.Model)).ToArray();
+        _shardGradients = Enumerable.Range(0, threads).Select(_ => new float[spec.ParameterCount]).ToArray();
+        _gradient = threads == 1 ? _shardGradients[0] : new float[spec.ParameterCount];
+        _losses = new float[threads];
+        _counts = new int[threads];
+        _order = new int[train.Count];
+        _team = new WorkerTeam(threads);
+        _computeShard = ComputeShard;
+    }
+
+    public TrainingOptions Options { get; }
+
+    /// <summary>The flat parameter vector being trained (updated in place every step).</summary>
+    public float[] Parameters { get; }
+
+    public SgdOptimizer Optimizer { get; }
+
+    public int Threads => _replicas.Length;
+
+    public int StepsPerEpoch => BatchPlan.StepsPerEpoch(_train.Count, Options.BatchSize);
+
+    /// <summary>Trains for the configured epochs, evaluating on <paramref name="test"/> after each.</summary>
+    public TrainingResult Train(Dataset? test = null, Action<StepProgress>? onStep = null, Action<EpochResult>? onEpoch = null,
+        CancellationToken cancellation = default)
+    {
+        var epochs = new List<EpochResult>();
+        for (var epoch = 1; epoch <= Options.Epochs; epoch++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            var watch = Stopwatch.StartNew();
+            var loss = RunEpoch(epoch, onStep, cancellation);
+            var seconds = watch.Elapsed.TotalSeconds;
+            var accuracy = test is null ? double.NaN : Evaluator.Accuracy(Options.Model.Network, Parameters, test);
+            var result = new EpochResult(epoch, loss, accuracy, seconds, _train.Count / seconds);
+            epochs.Add(result);
+            onEpoch?.Invoke(result);
+        }
+        return new TrainingResult(epochs, Parameters);
+    }
+
+    /// <summary>One epoch in the order given by (seed, epoch); returns the mean training loss.</summary>
+    public double RunEpoch(int epoch, Action<StepProgress>? onStep = null, CancellationToken cancellation = default)
+    {
+        EpochOrder.Fill(Options.Seed, epoch, _order);
+        var steps = StepsPerEpoch;
+        double lossSum = 0;
+        var start = Stopwatch.GetTimestamp();
+        for (var step = 0; step < steps; step++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            var (first, length) = BatchPlan.Batch(_train.Count, Options.BatchSize, step);
+            var loss = Step(_order.AsSpan(first, length));
+            lossSum += loss * length;
+            if (onStep is not null)
+            {
+                var elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
+                onStep(new StepProgress(epoch, step + 1, steps, loss, (first + length) / Math.Max(elapsed, 1e-9)));
+            }
+        }
+        return lossSum / _train.Count;
+    }
+
+    /// <summary>One SGD step on the samples <paramref name="batch"/>; returns the batch's mean loss.</summary>
+    public float Step(ReadOnlySpan<int> batch)
+    {
+        if (_batch.Length < batch.Length)
+        {
+            _batch = new int[batch.Length];
+        }
+        batch.CopyTo(_batch);
+        _batchLength = batch.Length;
+        if (_replicas.Length == 1)
+        {
+            ComputeShard(0);
+        }
+        else
+        {
+            _team.Run(_computeShard);
+            GradientAverage.Combine(_shardGradients, _counts, _gradient);
+        }
+        Optimizer.Step(Parameters, _gradient);
+        var loss = 0f;
+        for (var k = 0; k < _replicas.Length; k++)
+        {
+            loss += _losses[k] * _counts[k];
+        }
+        return loss / batch.Length;
+    }
+
+    private void ComputeShard(int shard)
+    {
+        var (start, length) = BatchPlan.Shard(_batchLength, shard, _replicas.Length);
+        _counts[shard] = length;
+        _losses[shard] = _replicas[shard].ComputeGradient(Parameters, _train, _batch.AsSpan(start, length), _shardGradients[shard]);
+    }
+
+    public void Dispose() => _team.Dispose();
+}

@@ -1,0 +1,31 @@
+using DistTrain.Core.Optim;
+
+namespace DistTrain.Core.Training;
+
+/// <summary>How to train: model, optimizer, epochs, global batch size, seed and cores.</summary>
+/// <param name="Threads">Cores for the single-process trainer (data-parallel replicas); 0 = all.</param>
+public sealed record TrainingOptions(
+    ModelSpec Model,
+    SgdOptions Sgd,
+    int Epochs = 5,
+    int BatchSize = 64,
+    int Seed = 1,
+    int Threads = 0)
+{
+    public void Validate()
+    {
+        if (Epochs <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Epochs), $"Epochs must be at least 1; got {Epochs}.");
+        }
+        if (BatchSize <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(BatchSize), $"The batch size must be at least 1; got {BatchSize}.");
+        }
+        if (Threads < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Threads), $"Threads must be 0 (all cores) or more; got {Threads}.");
+        }
+        Sgd.Validate();
+    }
+}
