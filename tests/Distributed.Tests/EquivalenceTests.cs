@@ -9,7 +9,7 @@ namespace DistTrain.Distributed.Tests;
 /// and the parameter server's count-weighted mean of their mean gradients is the batch's mean gradient.
 /// </summary>
 [Collection(ClusterCollection.Name)]
-public sealed class EquivalenceTests(ClusterFixture fixture)
+public sealed class EquivalenceTests(ClusterFixture fixture, ITestOutputHelper output)
 {
     private const int Steps = 50;
 
@@ -33,6 +33,7 @@ public sealed class EquivalenceTests(ClusterFixture fixture)
         var distributed = await Jobs.WeightsAsync(fixture.Client, id);
 
         var difference = SingleProcessReference.RelativeDifference(distributed, Reference.Value);
+        output.WriteLine($"{workers} workers: relative difference to one process {difference:E2}");
         Assert.True(difference <= 1e-5, $"relative difference {difference:E2} with {workers} workers");
         if (workers == 1)
         {

@@ -5,7 +5,7 @@ using DistTrain.Distributed.Tests.Infrastructure;
 namespace DistTrain.Distributed.Tests;
 
 [Collection(ClusterCollection.Name)]
-public sealed class JobLifecycleTests(ClusterFixture fixture)
+public sealed class JobLifecycleTests(ClusterFixture fixture, ITestOutputHelper output)
 {
     private IClusterClient Client => fixture.Client;
 
@@ -16,6 +16,7 @@ public sealed class JobLifecycleTests(ClusterFixture fixture)
         var id = Jobs.NewId("learn");
 
         var status = await Jobs.RunAsync(Client, id, spec);
+        output.WriteLine(string.Join("\n", status.Epochs));
 
         Assert.Equal(JobState.Completed, status.State);
         Assert.Null(status.Error);
