@@ -24,6 +24,10 @@ public sealed class ClusterConnection : IAsyncDisposable
 
     public IReadOnlyList<IPEndPoint> Gateways { get; }
 
+    /// <summary>Connects through gateways given as "host:port" (repeated or comma lists; none: localhost:30000).</summary>
+    public static Task<ClusterConnection?> TryConnectAsync(IEnumerable<string>? gateways, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        TryConnectAsync(GatewayList.Parse(gateways), timeout, cancellationToken);
+
     /// <summary>
     /// Connects, or returns null when no gateway answers within <paramref name="timeout"/>.
     /// </summary>

@@ -34,7 +34,10 @@ public sealed class JobRunner(IClusterClient client)
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            return await job.CancelAsync();
+            // Cancellation takes effect after the step in flight: wait (briefly) for the final status.
+            await job.CancelAsync();
+            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            return await FollowAsync(job, onProgress, grace.Token);
         }
     }
 
