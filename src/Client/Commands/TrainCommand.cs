@@ -1,8 +1,75 @@
 using System.CommandLine;
+using DistTrain.Client.Output;
+using DistTrain.Core.Models;
+using DistTrain.Core.Training;
 
 namespace DistTrain.Client.Commands;
 
+/// <summary>`train`: trains a network and reports per-epoch loss and test accuracy.</summary>
 internal static class TrainCommand
 {
-    public static Command Create() => new("train", "(being written)");
+    public static Command Create()
+    {
+        var settings = new TrainSettings();
+        var local = new Option<bool>("--local") { Description = "Train in this process (all cores) instead of on worker grains." };
+        var threads = new Option<int>("--threads") { Description = "Cores for --local training (0 = all).", DefaultValueFactory = _ => 0 };
+        var command = new Command("train", "Train a network with minibatch SGD (default: 784-16-16-10 on the shipped MNIST).");
+        foreach (var option in settings.All)
+        {
+            command.Options.Add(option);
+        }
+        command.Options.Add(local);
+        command.Options.Add(threads);
+        command.SetAction(parse => UserError.Guard(() => RunLocal(parse, settings, parse.GetValue(threads))));
+        return command;
+    }
+
+    private static int RunLocal(ParseResult parse, TrainSettings settings, int threads)
+    {
+        UserError.Require(threads >= 0, "--threads", $"must be 0 (all cores) or more; got {threads}.");
+        var options = settings.ToOptions(parse, threads);
+        var (train, test) = settings.LoadData(parse, options.Model);
+        var json = parse.GetValue(settings.Json);
+        using var trainer = new LocalTrainer(options, train);
+        if (!json)
+        {
+            Console.WriteLine($"Training {options.Model.Network} ({options.Model.Network.Activation}, {options.Model.Loss}) on '{train.Name}' " +
+                $"({train.Count} samples) in this process on {trainer.Threads} core(s): {options.Epochs} epochs, batch {options.BatchSize}, lr {options.Sgd.LearningRate}");
+        }
+        var display = new ProgressDisplay(options.Epochs, quiet: json);
+        var result = display.Run(d => trainer.Train(test, d.OnStep, d.OnEpoch));
+        if (parse.GetValue(settings.Out) is { } path)
+        {
+            ModelFile.Save(path, options.Model, trainer.Parameters);
+            if (!json)
+            {
+                Console.WriteLine($"Model saved to {path}");
+            }
+        }
+        Report(result, json, new { mode = "local", threads = trainer.Threads });
+        return 0;
+    }
+
+    /// <summary>Prints the final table, or one JSON object with the result and <paramref name="extra"/>.</summary>
+    internal static void Report(TrainingResult result, bool json, object extra)
+    {
+        var last = result.Last;
+        var seconds = result.Epochs.Sum(e => e.Seconds);
+        if (json)
+        {
+            JsonOut.Write(new
+            {
+                testAccuracy = last.TestAccuracy,
+                trainLoss = last.TrainLoss,
+                epochs = result.Epochs.Count,
+                samplesPerSecond = result.Epochs.Sum(e => e.SamplesPerSecond * e.Seconds) / seconds,
+                seconds,
+                details = extra,
+                epochResults = result.Epochs,
+            });
+            return;
+        }
+        ProgressDisplay.PrintTable(result.Epochs);
+        Console.WriteLine($"Final test accuracy {(double.IsNaN(last.TestAccuracy) ? "n/a" : last.TestAccuracy.ToString("P2"))}, train loss {last.TrainLoss:F4}, {seconds:F1} s of training.");
+    }
 }
