@@ -1,0 +1,45 @@
+using System.Net;
+using System.Net.Sockets;
+using DistTrain.Contracts;
+
+namespace DistTrain.Client.Cluster;
+
+/// <summary>Gateways given as "host:port", repeated or comma-separated; "localhost:30000" by default.</summary>
+public static class GatewayList
+{
+    public static IReadOnlyList<IPEndPoint> Default { get; } = [new(IPAddress.Loopback, ClusterIdentity.DefaultGatewayPort)];
+
+    public static IReadOnlyList<IPEndPoint> Parse(IEnumerable<string>? values)
+    {
+        var endpoints = new List<IPEndPoint>();
+        foreach (var item in (values ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
+        {
+            endpoints.Add(ParseOne(item));
+        }
+
+        return endpoints.Count > 0 ? endpoints : Default;
+    }
+
+    public static string Describe(IEnumerable<IPEndPoint> gateways) => string.Join(", ", gateways);
+
+    private static IPEndPoint ParseOne(string text)
+    {
+        var colon = text.LastIndexOf(':');
+        var host = colon > 0 ? text[..colon] : text;
+        var port = ClusterIdentity.DefaultGatewayPort;
+        if (colon > 0 && !int.TryParse(text.AsSpan(colon + 1), out port))
+        {
+            throw new FormatException($"Gateway \"{text}\" is not host:port");
+        }
+
+        if (!IPAddress.TryParse(host.Trim('[', ']'), out var address))
+        {
+            address = host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+                ? IPAddress.Loopback
+                : Dns.GetHostAddresses(host).FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork)
+                  ?? throw new FormatException($"Gateway host \"{host}\" has no IPv4 address");
+        }
+
+        return new IPEndPoint(address, port);
+    }
+}

@@ -1,0 +1,58 @@
+using DistTrain.Contracts.Grains;
+using DistTrain.Contracts.Messages;
+
+namespace DistTrain.Client.Cluster;
+
+/// <summary>Submits a job, streams its progress to a callback and returns its final status.</summary>
+public sealed class JobRunner(IClusterClient client)
+{
+    public static string NewJobId() => $"job-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Random.Shared.Next(0x1000):x3}";
+
+    /// <summary>Submits; throws <see cref="JobSpecException"/> naming the field if the cluster rejects the spec.</summary>
+    public async Task<IJobGrain> SubmitAsync(string jobId, JobSpec spec)
+    {
+        var job = client.GetGrain<IJobGrain>(jobId);
+        var result = await job.StartAsync(spec);
+        if (!result.Accepted)
+        {
+            throw new JobSpecException(result.Field ?? "Spec", result.Error ?? "rejected");
+        }
+
+        return job;
+    }
+
+    /// <summary>
+    /// Submits and follows the job to its end. Cancelling <paramref name="cancellationToken"/>
+    /// cancels the job on the cluster too.
+    /// </summary>
+    public async Task<JobStatus> RunAsync(string jobId, JobSpec spec, Action<JobProgress>? onProgress = null, CancellationToken cancellationToken = default)
+    {
+        var job = await SubmitAsync(jobId, spec);
+        try
+        {
+            return await FollowAsync(job, onProgress, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Cancellation takes effect after the step in flight: wait (briefly) for the final status.
+            await job.CancelAsync();
+            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            return await FollowAsync(job, onProgress, grace.Token);
+        }
+    }
+
+    /// <summary>Streams the progress of an existing job until it finishes; returns its final status.</summary>
+    public static async Task<JobStatus> FollowAsync(IJobGrain job, Action<JobProgress>? onProgress, CancellationToken cancellationToken = default)
+    {
+        await foreach (var progress in job.WatchAsync(cancellationToken).WithCancellation(cancellationToken))
+        {
+            onProgress?.Invoke(progress);
+            if (progress.Kind == ProgressKind.Finished)
+            {
+                break;
+            }
+        }
+
+        return await job.GetStatusAsync();
+    }
+}

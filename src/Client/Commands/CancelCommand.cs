@@ -1,0 +1,29 @@
+using System.CommandLine;
+using DistTrain.Contracts.Grains;
+using Spectre.Console;
+
+namespace DistTrain.Client.Commands;
+
+/// <summary><c>disttrain cancel ID</c>: stops a job after the step in flight.</summary>
+internal static class CancelCommand
+{
+    public static Command Create()
+    {
+        var id = new Argument<string>("id") { Description = "Job id" };
+        var command = new Command("cancel", "Cancel a running job") { id };
+        ClusterCommandOptions.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var connection = await ClusterCommandOptions.ConnectAsync(parse, cancellationToken);
+            if (connection is null)
+            {
+                return ClusterCommandOptions.Unreachable;
+            }
+
+            var status = await connection.Client.GetGrain<IJobGrain>(parse.GetValue(id)!).CancelAsync();
+            AnsiConsole.MarkupLineInterpolated($"{status.JobId}: {status.State} (cancellation takes effect after the step in flight)");
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,46 @@
+using System.CommandLine;
+using DistTrain.Client.Cluster;
+using Spectre.Console;
+
+namespace DistTrain.Client.Commands;
+
+/// <summary>The options every cluster command shares, and the connect-or-explain step.</summary>
+internal static class ClusterCommandOptions
+{
+    /// <summary>Exit code when no cluster answers.</summary>
+    public const int Unreachable = 3;
+
+    public static Option<string[]> Gateway { get; } = new("--gateway", "-g")
+    {
+        Description = "Cluster gateway host:port (repeat it or give a comma list). Default: localhost:30000",
+        AllowMultipleArgumentsPerToken = true,
+    };
+
+    public static Option<double> ConnectTimeout { get; } = new("--connect-timeout")
+    {
+        Description = "Seconds to wait for a gateway",
+        DefaultValueFactory = _ => 5,
+    };
+
+    public static void AddTo(Command command)
+    {
+        command.Options.Add(Gateway);
+        command.Options.Add(ConnectTimeout);
+    }
+
+    /// <summary>Connects, or prints why not (to stderr) and returns null.</summary>
+    public static async Task<ClusterConnection?> ConnectAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        var gateways = GatewayList.Parse(parse.GetValue(Gateway));
+        var timeout = TimeSpan.FromSeconds(Math.Max(0.1, parse.GetValue(ConnectTimeout)));
+        var connection = await ClusterConnection.TryConnectAsync(gateways, timeout, cancellationToken);
+        if (connection is null)
+        {
+            var stderr = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+            stderr.MarkupLineInterpolated($"[red]No DistTrain cluster reachable[/] at {GatewayList.Describe(gateways)}.");
+            stderr.MarkupLine("Start one with [bold]deploy/local-cluster.sh start 2[/], or pass [bold]--gateway host:port[/].");
+        }
+
+        return connection;
+    }
+}

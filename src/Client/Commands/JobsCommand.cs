@@ -1,0 +1,50 @@
+using System.CommandLine;
+using DistTrain.Contracts.Grains;
+using Spectre.Console;
+
+namespace DistTrain.Client.Commands;
+
+/// <summary><c>disttrain jobs</c>: every job the cluster knows, with its state.</summary>
+internal static class JobsCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("jobs", "List the jobs submitted to the cluster");
+        ClusterCommandOptions.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var connection = await ClusterCommandOptions.ConnectAsync(parse, cancellationToken);
+            if (connection is null)
+            {
+                return ClusterCommandOptions.Unreachable;
+            }
+
+            var jobs = await connection.Client.GetGrain<IJobRegistryGrain>(IJobRegistryGrain.Key).ListAsync();
+            var statuses = await Task.WhenAll(jobs.Select(j => connection.Client.GetGrain<IJobGrain>(j.JobId).GetStatusAsync()));
+            var table = new Table().AddColumns("Job", "State", "Epoch", "Step", "Loss", "Accuracy", "Submitted");
+            foreach (var (job, status) in jobs.Zip(statuses))
+            {
+                table.AddRow(
+                    Markup.Escape(job.JobId),
+                    StatusView.State(status.State),
+                    status.Spec is null ? "-" : $"{status.Epoch}/{status.Spec.Epochs}",
+                    $"{status.Step}/{status.TotalSteps}",
+                    status.Step > 0 ? $"{status.Loss:F4}" : "-",
+                    status.FinalTestAccuracy is { } a ? $"{a:P2}" : "-",
+                    job.SubmittedAt.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss"));
+            }
+
+            if (jobs.Count == 0)
+            {
+                AnsiConsole.WriteLine("No jobs.");
+            }
+            else
+            {
+                AnsiConsole.Write(table);
+            }
+
+            return 0;
+        });
+        return command;
+    }
+}

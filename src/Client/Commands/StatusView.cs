@@ -1,0 +1,67 @@
+using DistTrain.Contracts.Messages;
+using Spectre.Console;
+
+namespace DistTrain.Client.Commands;
+
+/// <summary>How a job's status reads on the console.</summary>
+internal static class StatusView
+{
+    public static string State(JobState state) => state switch
+    {
+        JobState.Completed => "[green]Completed[/]",
+        JobState.Failed => "[red]Failed[/]",
+        JobState.Cancelled => "[yellow]Cancelled[/]",
+        JobState.Running => "[blue]Running[/]",
+        _ => state.ToString(),
+    };
+
+    public static void Write(JobStatus status)
+    {
+        var grid = new Grid().AddColumn().AddColumn();
+        grid.AddRow("Job", Markup.Escape(status.JobId));
+        grid.AddRow("State", State(status.State));
+        if (status.Spec is { } spec)
+        {
+            grid.AddRow("Spec", Markup.Escape($"{spec.Network} {spec.Activation} {spec.Loss}, lr {spec.LearningRate}, momentum {spec.Momentum}, " +
+                $"batch {spec.GlobalBatchSize} over {spec.Workers} workers, {spec.Epochs} epochs, seed {spec.Seed}, data {spec.Dataset}"));
+            grid.AddRow("Epoch", $"{status.Epoch}/{spec.Epochs}");
+        }
+
+        grid.AddRow("Step", $"{status.Step}/{status.TotalSteps}");
+        grid.AddRow("Loss", status.Step > 0 ? $"{status.Loss:F4}" : "-");
+        grid.AddRow("Samples/s", $"{status.SamplesPerSecond:F0}");
+        grid.AddRow("Started", status.StartedAt?.ToLocalTime().ToString("u") ?? "-");
+        grid.AddRow("Ended", status.EndedAt?.ToLocalTime().ToString("u") ?? "-");
+        if (status.Error is { } error)
+        {
+            grid.AddRow("Error", $"[red]{Markup.Escape(error)}[/]");
+        }
+
+        AnsiConsole.Write(grid);
+        if (status.Epochs.Count > 0)
+        {
+            var table = new Table().AddColumns("Epoch", "Steps", "Train loss", "Test accuracy", "Samples/s");
+            foreach (var e in status.Epochs)
+            {
+                table.AddRow($"{e.Epoch}", $"{e.Steps}", $"{e.TrainLoss:F4}", $"{e.TestAccuracy:P2}", $"{e.SamplesPerSecond:F0}");
+            }
+
+            AnsiConsole.Write(table);
+        }
+    }
+
+    /// <summary>One line per event, for logs and pipes.</summary>
+    public static string Line(JobProgress p) => p.Kind switch
+    {
+        ProgressKind.Epoch => $"{p.JobId} epoch {p.Epoch}/{p.Epochs} step {p.Step}/{p.TotalSteps} loss {p.Loss:F4} test-accuracy {p.TestAccuracy:P2} samples/s {p.SamplesPerSecond:F0}",
+        ProgressKind.Finished => $"{p.JobId} {p.State}{(p.Error is null ? "" : ": " + p.Error)}",
+        _ => $"{p.JobId} epoch {p.Epoch}/{p.Epochs} step {p.Step}/{p.TotalSteps} loss {p.Loss:F4}",
+    };
+
+    public static int ExitCode(JobStatus status) => status.State switch
+    {
+        JobState.Completed => 0,
+        JobState.Cancelled => 4,
+        _ => 1,
+    };
+}

@@ -1,0 +1,60 @@
+using System.CommandLine;
+using DistTrain.Client.Cluster;
+using DistTrain.Contracts.Grains;
+using DistTrain.Contracts.Messages;
+using Spectre.Console;
+
+namespace DistTrain.Client.Commands;
+
+/// <summary><c>disttrain watch ID</c>: live progress until the job ends (a bar on a terminal, lines otherwise).</summary>
+internal static class WatchCommand
+{
+    public static Command Create()
+    {
+        var id = new Argument<string>("id") { Description = "Job id" };
+        var command = new Command("watch", "Follow a job's progress until it finishes") { id };
+        ClusterCommandOptions.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var connection = await ClusterCommandOptions.ConnectAsync(parse, cancellationToken);
+            if (connection is null)
+            {
+                return ClusterCommandOptions.Unreachable;
+            }
+
+            var status = await FollowAsync(connection.Client.GetGrain<IJobGrain>(parse.GetValue(id)!), cancellationToken);
+            StatusView.Write(status);
+            return StatusView.ExitCode(status);
+        });
+        return command;
+    }
+
+    /// <summary>Shared with <c>submit --wait</c>.</summary>
+    public static async Task<JobStatus> FollowAsync(IJobGrain job, CancellationToken cancellationToken)
+    {
+        if (Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
+        {
+            return await JobRunner.FollowAsync(job, p => Console.WriteLine(StatusView.Line(p)), cancellationToken);
+        }
+
+        JobStatus? final = null;
+        await AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .StartAsync(async context =>
+            {
+                var bar = context.AddTask(job.GetPrimaryKeyString(), maxValue: 1);
+                final = await JobRunner.FollowAsync(job, p =>
+                {
+                    bar.MaxValue = Math.Max(1, p.TotalSteps);
+                    bar.Value = p.Step;
+                    bar.Description = Markup.Escape($"{p.JobId} epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F4}");
+                    if (p.Kind == ProgressKind.Epoch)
+                    {
+                        AnsiConsole.MarkupLine(Markup.Escape(StatusView.Line(p)));
+                    }
+                }, cancellationToken);
+                bar.StopTask();
+            });
+        return final!;
+    }
+}

@@ -1,0 +1,31 @@
+using DistTrain.Contracts.Messages;
+
+namespace DistTrain.Contracts.Grains;
+
+/// <summary>
+/// One training job (key: the job id). Validates the spec, creates the parameter server and the
+/// workers, drives the epochs and keeps the status. Calls go one way: job → parameter server and
+/// job → workers; nothing calls back into the job, so nothing can deadlock on it.
+/// </summary>
+[Alias("DistTrain.IJobGrain")]
+public interface IJobGrain : IGrainWithStringKey
+{
+    /// <summary>Validates <paramref name="spec"/> and starts training in the background.</summary>
+    [Alias("Start")]
+    Task<SubmitResult> StartAsync(JobSpec spec);
+
+    [Alias("GetStatus")]
+    Task<JobStatus> GetStatusAsync();
+
+    /// <summary>Stops after the step in flight; the status becomes Cancelled.</summary>
+    [Alias("Cancel")]
+    Task<JobStatus> CancelAsync();
+
+    /// <summary>Progress events from now until the job finishes (starting with a Step event for the current state).</summary>
+    [Alias("Watch")]
+    IAsyncEnumerable<JobProgress> WatchAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Where each worker runs: one entry per shard.</summary>
+    [Alias("GetWorkers")]
+    Task<IReadOnlyList<WorkerInfo>> GetWorkersAsync();
+}

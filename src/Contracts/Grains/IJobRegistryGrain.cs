@@ -1,0 +1,16 @@
+using DistTrain.Contracts.Messages;
+
+namespace DistTrain.Contracts.Grains;
+
+/// <summary>The list of submitted jobs: a singleton, always key 0 (<see cref="Key"/>).</summary>
+[Alias("DistTrain.IJobRegistryGrain")]
+public interface IJobRegistryGrain : IGrainWithIntegerKey
+{
+    public const long Key = 0;
+
+    [Alias("Register")]
+    Task RegisterAsync(JobSummary job);
+
+    [Alias("List")]
+    Task<IReadOnlyList<JobSummary>> ListAsync();
+}

@@ -1,0 +1,23 @@
+using DistTrain.Contracts.Messages;
+
+namespace DistTrain.Contracts.Grains;
+
+/// <summary>
+/// One data-parallel worker (key: "{jobId}/{shard}"). Loads its own data; computes its slice of each
+/// global minibatch. Called by the job only.
+/// </summary>
+[Alias("DistTrain.IWorkerGrain")]
+public interface IWorkerGrain : IGrainWithStringKey
+{
+    [Alias("Initialize")]
+    [ResponseTimeout("00:05:00")] // the first worker on a silo loads and decodes the dataset
+    Task<WorkerInfo> InitializeAsync(WorkerSetup setup);
+
+    [Alias("ComputeGradient")]
+    [ResponseTimeout("00:05:00")]
+    Task<ShardGradient> ComputeGradientAsync(StepRequest request);
+
+    [Alias("Evaluate")]
+    [ResponseTimeout("00:05:00")]
+    Task<Evaluation> EvaluateAsync(WeightsSnapshot weights);
+}

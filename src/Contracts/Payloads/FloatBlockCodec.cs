@@ -1,0 +1,49 @@
+using System.Runtime.InteropServices;
+using Orleans.Serialization.Buffers;
+using Orleans.Serialization.Codecs;
+using Orleans.Serialization.WireProtocol;
+
+namespace DistTrain.Contracts.Payloads;
+
+/// <summary>
+/// Writes a <see cref="FloatBlock"/> as a length-prefixed field of raw little-endian float bytes.
+/// </summary>
+/// <remarks>Every machine .NET runs a silo on is little-endian, so the bytes need no swapping.</remarks>
+[RegisterSerializer]
+public sealed class FloatBlockCodec : IFieldCodec<FloatBlock>
+{
+    public void WriteField<TBufferWriter>(ref Writer<TBufferWriter> writer, uint fieldIdDelta, Type? expectedType, FloatBlock? value)
+        where TBufferWriter : System.Buffers.IBufferWriter<byte>
+    {
+        if (ReferenceCodec.TryWriteReferenceField(ref writer, fieldIdDelta, expectedType, value))
+        {
+            return;
+        }
+
+        writer.WriteFieldHeader(fieldIdDelta, expectedType, typeof(FloatBlock), WireType.LengthPrefixed);
+        var bytes = value!.Bytes;
+        writer.WriteVarUInt32((uint)bytes.Length);
+        writer.Write(bytes);
+    }
+
+    public FloatBlock ReadValue<TInput>(ref Reader<TInput> reader, Field field)
+    {
+        if (field.WireType == WireType.Reference)
+        {
+            return ReferenceCodec.ReadReference<FloatBlock, TInput>(ref reader, field)!;
+        }
+
+        field.EnsureWireType(WireType.LengthPrefixed);
+        var byteCount = reader.ReadVarUInt32();
+        if (byteCount % sizeof(float) != 0)
+        {
+            throw new InvalidDataException($"A FloatBlock of {byteCount} bytes is not a whole number of floats.");
+        }
+
+        var values = new float[byteCount / sizeof(float)];
+        reader.ReadBytes(MemoryMarshal.AsBytes(values.AsSpan()));
+        var result = FloatBlock.Own(values);
+        ReferenceCodec.RecordObject(reader.Session, result);
+        return result;
+    }
+}

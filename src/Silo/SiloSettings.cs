@@ -1,0 +1,59 @@
+using System.Net;
+using DistTrain.Contracts;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+
+namespace DistTrain.Silo;
+
+/// <summary>
+/// The silo's settings, from the command line (<c>--silo-port 11112</c>) or the environment
+/// (<c>DISTTRAIN_SILOPORT=11112</c>); the command line wins.
+/// </summary>
+public sealed record SiloSettings(int SiloPort, int GatewayPort, IPEndPoint? PrimarySilo, string? DataRoot, string? Redis, IPAddress? Advertise)
+{
+    public static readonly Dictionary<string, string> Switches = new()
+    {
+        ["--silo-port"] = "SiloPort",
+        ["--gateway-port"] = "GatewayPort",
+        ["--primary"] = "Primary",
+        ["--data-root"] = "DataRoot",
+        ["--redis"] = "Redis",
+        ["--advertise"] = "Advertise",
+    };
+
+    public static SiloSettings From(IConfiguration config)
+    {
+        var primary = config["Primary"];
+        var advertise = config["Advertise"];
+        return new SiloSettings(
+            config.GetValue("SiloPort", ClusterIdentity.DefaultSiloPort),
+            config.GetValue("GatewayPort", ClusterIdentity.DefaultGatewayPort),
+            string.IsNullOrWhiteSpace(primary) ? null : IPEndPoint.Parse(primary),
+            config["DataRoot"],
+            config["Redis"],
+            string.IsNullOrWhiteSpace(advertise) ? null : IPAddress.Parse(advertise));
+    }
+
+    /// <summary>
+    /// Localhost clustering (one machine; the silo without <c>--primary</c> is the primary) or, with
+    /// <c>--redis host:port</c>, Redis membership for silos on several machines.
+    /// </summary>
+    public void ConfigureClustering(ISiloBuilder silo)
+    {
+        if (string.IsNullOrWhiteSpace(Redis))
+        {
+            silo.UseLocalhostClustering(SiloPort, GatewayPort, PrimarySilo, ClusterIdentity.ServiceId, ClusterIdentity.ClusterId);
+            return;
+        }
+
+        silo.UseRedisClustering(Redis);
+        silo.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = ClusterIdentity.ClusterId;
+            o.ServiceId = ClusterIdentity.ServiceId;
+        });
+        silo.ConfigureEndpoints(Advertise ?? Dns.GetHostAddresses(Dns.GetHostName()).First(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork),
+            SiloPort, GatewayPort, listenOnAnyHostAddress: true);
+    }
+}

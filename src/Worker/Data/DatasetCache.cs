@@ -1,0 +1,86 @@
+using System.Collections.Concurrent;
+using DistTrain.Core.Data;
+using DistTrain.Worker.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace DistTrain.Worker.Data;
+
+/// <summary>A dataset as loaded once per silo: the training and the test split.</summary>
+public sealed record LoadedDataset(string Path, Dataset Train, Dataset Test);
+
+/// <summary>
+/// Loads each dataset once per silo, however many workers of however many jobs ask for it.
+/// Workers load their data themselves: samples never travel through grain calls.
+/// </summary>
+public sealed class DatasetCache(IOptions<DataOptions> options)
+{
+    public const string ShippedMnist = "mnist";
+
+    // Static: one copy per process. A silo process holds one silo, so this is "once per silo"; an
+    // in-process test cluster (several silos, one process) then also decodes MNIST only once.
+    private static readonly ConcurrentDictionary<string, Lazy<Task<LoadedDataset>>> _loaded = new(StringComparer.Ordinal);
+
+    public string DataRoot => options.Value.DataRoot;
+
+    /// <summary>
+    /// Maps a JobSpec dataset name to a folder: "mnist" is the data shipped with DistTrain, anything
+    /// else a folder under the data root. Returns an error (for the Dataset field) instead of a path
+    /// when the name leaves the root or the folder is missing.
+    /// </summary>
+    public (string? Path, string? Error) Resolve(string dataset)
+    {
+        if (string.IsNullOrWhiteSpace(dataset))
+        {
+            return (null, "is empty: use \"mnist\" or a folder under the data root");
+        }
+
+        if (dataset == ShippedMnist)
+        {
+            var rooted = System.IO.Path.Combine(DataRoot, ShippedMnist);
+            if (Directory.Exists(rooted))
+            {
+                return (rooted, null);
+            }
+
+            try
+            {
+                return (DatasetLocator.FindShippedMnist(), null);
+            }
+            catch (DatasetException e)
+            {
+                return (null, e.Message);
+            }
+        }
+
+        if (System.IO.Path.IsPathRooted(dataset))
+        {
+            return (null, $"\"{dataset}\" is absolute: give a folder relative to the data root {DataRoot}");
+        }
+
+        var root = System.IO.Path.GetFullPath(DataRoot);
+        var full = System.IO.Path.GetFullPath(System.IO.Path.Combine(root, dataset));
+        if (!full.StartsWith(root.TrimEnd(System.IO.Path.DirectorySeparatorChar) + System.IO.Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            return (null, $"\"{dataset}\" leaves the data root {root}");
+        }
+
+        return Directory.Exists(full) ? (full, null) : (null, $"no folder \"{dataset}\" under the data root {root}");
+    }
+
+    /// <summary>Loads (off the calling grain's turn) or returns the cached dataset at a resolved path.</summary>
+    public Task<LoadedDataset> GetAsync(string path)
+    {
+        var lazy = _loaded.GetOrAdd(path, p => new Lazy<Task<LoadedDataset>>(() => Task.Run(() => Load(p))));
+        var task = lazy.Value;
+        // A failed load must not poison the cache: the next caller tries again.
+        _ = task.ContinueWith(t => _loaded.TryRemove(new(path, lazy)), CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return task;
+    }
+
+    private static LoadedDataset Load(string path)
+    {
+        var (train, test) = MnistLoader.Load(path);
+        return new LoadedDataset(path, train, test);
+    }
+}

@@ -1,0 +1,231 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using DistTrain.Contracts.Grains;
+using DistTrain.Contracts.Messages;
+using DistTrain.Core.Training;
+using DistTrain.Worker.Data;
+using DistTrain.Worker.Training;
+using Microsoft.Extensions.Logging;
+using Orleans.Concurrency;
+
+namespace DistTrain.Worker.Grains;
+
+/// <summary>
+/// Drives one job: synchronous data-parallel SGD, one global minibatch per step.
+/// Per step: send weights version v to every worker, gather their gradients (in shard order), hand
+/// them to the parameter server, which returns version v+1.
+/// </summary>
+/// <remarks>
+/// Reentrant on purpose: the training loop runs as a background task on the grain's scheduler, and
+/// <see cref="WatchAsync"/> calls park for up to half the response timeout waiting for the next
+/// event; status and cancel must never queue behind either. All state is still touched by one thread
+/// at a time (the grain scheduler), and no method awaits between reading and writing state.
+/// </remarks>
+[Reentrant]
+public sealed class JobGrain(DatasetCache datasets, ILogger<JobGrain> logger) : Grain, IJobGrain
+{
+    private readonly List<Channel<JobProgress>> _watchers = [];
+    private readonly List<EpochSummary> _epochs = [];
+    private readonly CancellationTokenSource _cancel = new();
+    private JobStatus _status = new();
+    private JobProgress? _lastProgress;
+    private IReadOnlyList<WorkerInfo> _workers = [];
+    private Task? _run;
+
+    private string JobId => this.GetPrimaryKeyString();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _status = new JobStatus { JobId = JobId, State = JobState.Pending };
+        return Task.CompletedTask;
+    }
+
+    public async Task<SubmitResult> StartAsync(JobSpec spec)
+    {
+        if (_run is not null || _status.State != JobState.Pending)
+        {
+            return SubmitResult.Reject("JobId", $"job {JobId} already exists ({_status.State})");
+        }
+
+        var (setup, field, error) = TrainingSetup.TryCreate(spec);
+        if (setup is null)
+        {
+            return SubmitResult.Reject(field!, $"{field} {error}");
+        }
+
+        var (_, dataError) = datasets.Resolve(spec.Dataset);
+        if (dataError is not null)
+        {
+            return SubmitResult.Reject(nameof(JobSpec.Dataset), $"Dataset {dataError}");
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        _status = _status with { State = JobState.Running, Spec = spec, StartedAt = now };
+
+        // The loop outlives this call; keep the activation (and its status) alive while it runs.
+        DelayDeactivation(TimeSpan.FromDays(1));
+        _run = RunAsync(spec, _cancel.Token);
+        await GrainFactory.GetGrain<IJobRegistryGrain>(IJobRegistryGrain.Key)
+            .RegisterAsync(new JobSummary { JobId = JobId, SubmittedAt = now });
+        return SubmitResult.Ok;
+    }
+
+    public Task<JobStatus> GetStatusAsync() => Task.FromResult(_status with { Epochs = _epochs.ToArray() });
+
+    public Task<JobStatus> CancelAsync()
+    {
+        if (_status.State == JobState.Pending)
+        {
+            Finish(JobState.Cancelled, null);
+        }
+        else if (!_status.State.IsFinished())
+        {
+            _cancel.Cancel();
+        }
+
+        return GetStatusAsync();
+    }
+
+    public Task<IReadOnlyList<WorkerInfo>> GetWorkersAsync() => Task.FromResult(_workers);
+
+    public async IAsyncEnumerable<JobProgress> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var channel = Channel.CreateUnbounded<JobProgress>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        channel.Writer.TryWrite(_lastProgress ?? Progress(ProgressKind.Step));
+        if (_status.State.IsFinished())
+        {
+            channel.Writer.TryComplete();
+        }
+        else
+        {
+            _watchers.Add(channel);
+        }
+
+        try
+        {
+            await foreach (var progress in channel.Reader.ReadAllAsync(cancellationToken))
+            {
+                yield return progress;
+            }
+        }
+        finally
+        {
+            _watchers.Remove(channel);
+        }
+    }
+
+    private async Task RunAsync(JobSpec spec, CancellationToken cancellation)
+    {
+        // Let StartAsync return first: the caller should not wait for dataset loading.
+        await Task.Yield();
+        try
+        {
+            var server = GrainFactory.GetGrain<IParameterServerGrain>(JobId);
+            var workers = Enumerable.Range(0, spec.Workers)
+                .Select(k => GrainFactory.GetGrain<IWorkerGrain>(WorkerKey.Format(JobId, k)))
+                .ToArray();
+
+            var weights = await server.InitializeAsync(spec);
+            _workers = await Task.WhenAll(workers.Select((w, k) =>
+                w.InitializeAsync(new WorkerSetup { JobId = JobId, Shard = k, ShardCount = spec.Workers, Spec = spec })));
+
+            var sampleCount = _workers[0].TrainCount;
+            var stepsPerEpoch = BatchPlan.StepsPerEpoch(sampleCount, spec.GlobalBatchSize);
+            var totalSteps = (long)stepsPerEpoch * spec.Epochs;
+            if (spec.MaxSteps > 0)
+            {
+                totalSteps = Math.Min(totalSteps, spec.MaxSteps);
+            }
+
+            _status = _status with { StepsPerEpoch = stepsPerEpoch, TotalSteps = totalSteps };
+            logger.LogInformation("Job {JobId}: {Workers} workers on {Silos}, {Steps} steps", JobId, spec.Workers,
+                string.Join(", ", _workers.Select(w => w.Silo).Distinct()), totalSteps);
+
+            long step = 0;
+            // Epochs count from 1, as in the local trainer: the epoch number also seeds the sample order.
+            for (var epoch = 1; epoch <= spec.Epochs && step < totalSteps; epoch++)
+            {
+                var clock = Stopwatch.StartNew();
+                double lossSum = 0;
+                long samples = 0;
+                var stepsThisEpoch = 0;
+                for (var b = 0; b < stepsPerEpoch && step < totalSteps; b++, step++)
+                {
+                    cancellation.ThrowIfCancellationRequested();
+                    var request = new StepRequest { Epoch = epoch, StepInEpoch = b, GlobalStep = step, Version = weights.Version, Weights = weights.Weights };
+                    var shards = await Task.WhenAll(workers.Select(w => w.ComputeGradientAsync(request)));
+                    weights = await server.ApplyAsync(new StepGradients { GlobalStep = step, Shards = shards });
+
+                    var loss = GradientAverager.WeightedLoss(shards);
+                    lossSum += loss;
+                    stepsThisEpoch++;
+                    samples += shards.Sum(s => (long)s.SampleCount);
+                    var rate = samples / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
+                    _status = _status with { Epoch = epoch, Step = step + 1, Loss = loss, SamplesPerSecond = rate, WeightsVersion = weights.Version };
+                    Publish(Progress(ProgressKind.Step));
+                }
+
+                var evaluation = await workers[0].EvaluateAsync(weights);
+                var summary = new EpochSummary
+                {
+                    Epoch = epoch,
+                    Steps = stepsThisEpoch,
+                    TrainLoss = lossSum / Math.Max(stepsThisEpoch, 1),
+                    TestAccuracy = evaluation.Accuracy,
+                    SamplesPerSecond = samples / Math.Max(clock.Elapsed.TotalSeconds, 1e-9),
+                };
+                _epochs.Add(summary);
+                Publish(Progress(ProgressKind.Epoch) with { TestAccuracy = evaluation.Accuracy });
+                logger.LogInformation("Job {JobId}: epoch {Epoch} loss {Loss:F4} accuracy {Accuracy:P2}", JobId, epoch, summary.TrainLoss, summary.TestAccuracy);
+            }
+
+            Finish(JobState.Completed, null);
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            Finish(JobState.Cancelled, null);
+        }
+        catch (Exception e)
+        {
+            // A failed job is a status, never a crashed silo.
+            logger.LogWarning(e, "Job {JobId} failed", JobId);
+            Finish(JobState.Failed, e is AggregateException { InnerException: { } inner } ? inner.Message : e.Message);
+        }
+    }
+
+    private void Finish(JobState state, string? error)
+    {
+        _status = _status with { State = state, Error = error, EndedAt = DateTimeOffset.UtcNow };
+        Publish(Progress(ProgressKind.Finished));
+        foreach (var watcher in _watchers)
+        {
+            watcher.Writer.TryComplete();
+        }
+
+        _watchers.Clear();
+    }
+
+    private JobProgress Progress(ProgressKind kind) => new()
+    {
+        JobId = JobId,
+        Kind = kind,
+        State = _status.State,
+        Epoch = _status.Epoch,
+        Epochs = _status.Spec?.Epochs ?? 0,
+        Step = _status.Step,
+        TotalSteps = _status.TotalSteps,
+        Loss = _status.Loss,
+        SamplesPerSecond = _status.SamplesPerSecond,
+        Error = _status.Error,
+    };
+
+    private void Publish(JobProgress progress)
+    {
+        _lastProgress = progress;
+        foreach (var watcher in _watchers)
+        {
+            watcher.Writer.TryWrite(progress);
+        }
+    }
+}

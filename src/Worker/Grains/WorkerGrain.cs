@@ -1,0 +1,145 @@
+using DistTrain.Contracts.Grains;
+using DistTrain.Contracts.Messages;
+using DistTrain.Contracts.Payloads;
+using DistTrain.Core.Data;
+using DistTrain.Core.Training;
+using DistTrain.Worker.Data;
+using DistTrain.Worker.Placement;
+using DistTrain.Worker.Training;
+
+namespace DistTrain.Worker.Grains;
+
+/// <summary>
+/// One data-parallel worker: a model replica over the silo's cached copy of the dataset.
+/// Each step it computes the mean gradient over its slice of the global minibatch.
+/// </summary>
+[ShardSpreadPlacement]
+public sealed class WorkerGrain(DatasetCache datasets) : Grain, IWorkerGrain
+{
+    private WorkerSetup? _setup;
+    private TrainingSetup? _training;
+    private LoadedDataset? _data;
+    private Dataset? _test;
+    private ModelReplica? _replica;
+    private int _trainCount;
+    private int[] _order = [];
+    private int _orderEpoch = -1;
+
+    // The last answer, returned again if the same step is asked for twice (a retry after a timeout).
+    private ShardGradient? _last;
+
+    public async Task<WorkerInfo> InitializeAsync(WorkerSetup setup)
+    {
+        if (_setup is not null && _setup == setup)
+        {
+            return Info();
+        }
+
+        var training = TrainingSetup.Create(setup.Spec);
+        var (path, error) = datasets.Resolve(setup.Spec.Dataset);
+        if (path is null)
+        {
+            throw new JobSpecException(nameof(JobSpec.Dataset), $"Dataset {error}");
+        }
+
+        var data = await datasets.GetAsync(path);
+        var spec = setup.Spec;
+        if (spec.TrainLimit > data.Train.Count)
+        {
+            throw new JobSpecException(nameof(JobSpec.TrainLimit),
+                $"TrainLimit {spec.TrainLimit} exceeds the {data.Train.Count} training samples of {spec.Dataset}");
+        }
+
+        try
+        {
+            training.Model.ValidateFor(data.Train);
+        }
+        catch (ArgumentException e)
+        {
+            throw new JobSpecException(nameof(JobSpec.Network), $"Network {spec.Network} does not fit {spec.Dataset}: {e.Message}");
+        }
+
+        _setup = setup;
+        _training = training;
+        _data = data;
+        _trainCount = spec.TrainLimit > 0 ? spec.TrainLimit : data.Train.Count;
+        _test = spec.TestLimit > 0 && spec.TestLimit < data.Test.Count ? data.Test.Take(spec.TestLimit) : data.Test;
+        _order = new int[_trainCount];
+        _orderEpoch = -1;
+        _last = null;
+        _replica = new ModelReplica(training.Model);
+        return Info();
+    }
+
+    public async Task<ShardGradient> ComputeGradientAsync(StepRequest request)
+    {
+        if (_setup is null || _training is null || _data is null || _replica is null)
+        {
+            throw new InvalidOperationException($"Worker {this.GetPrimaryKeyString()} was not initialized (was its silo restarted?)");
+        }
+
+        if (_last is { } last && last.GlobalStep == request.GlobalStep)
+        {
+            return last;
+        }
+
+        var spec = _setup.Spec;
+        // The core's plan: batch b of the epoch, cut contiguously into ⌈m/K⌉-row shards, as the
+        // local trainer cuts it over its cores.
+        var (batchStart, batchLength) = BatchPlan.Batch(_trainCount, spec.GlobalBatchSize, request.StepInEpoch);
+        var (shardStart, count) = BatchPlan.Shard(batchLength, _setup.Shard, _setup.ShardCount);
+        var start = batchStart + shardStart;
+        if (count == 0)
+        {
+            return _last = new ShardGradient { Shard = _setup.Shard, GlobalStep = request.GlobalStep };
+        }
+
+        if (_orderEpoch != request.Epoch)
+        {
+            // Every worker derives the same permutation from (seed, epoch): no coordination needed.
+            EpochOrder.Fill(spec.Seed, request.Epoch, _order);
+            _orderEpoch = request.Epoch;
+        }
+
+        var gradient = new float[request.Weights.Length];
+        var replica = _replica;
+        var train = _data.Train;
+        var rows = new ReadOnlyMemory<int>(_order, start, count);
+        var weights = request.Weights.ReadOnlyArray();
+
+        // The math runs on the thread pool, not in the grain's turn; nothing else touches this grain's
+        // fields meanwhile because the grain is not reentrant.
+        var loss = await Task.Run(() => replica.ComputeGradient(weights, train, rows.Span, gradient));
+
+        return _last = new ShardGradient
+        {
+            Shard = _setup.Shard,
+            GlobalStep = request.GlobalStep,
+            SampleCount = count,
+            Loss = loss,
+            Gradient = FloatBlock.Own(gradient),
+        };
+    }
+
+    public async Task<Evaluation> EvaluateAsync(WeightsSnapshot weights)
+    {
+        if (_training is null || _test is null)
+        {
+            throw new InvalidOperationException($"Worker {this.GetPrimaryKeyString()} was not initialized");
+        }
+
+        var network = _training.Network;
+        var test = _test;
+        var parameters = weights.Weights.ReadOnlyArray();
+        var accuracy = await Task.Run(() => Evaluator.Accuracy(network, parameters, test));
+        return new Evaluation { Version = weights.Version, Accuracy = accuracy, Count = test.Count };
+    }
+
+    private WorkerInfo Info() => new()
+    {
+        Shard = _setup!.Shard,
+        Silo = RuntimeIdentity,
+        TrainCount = _trainCount,
+        TestCount = _test?.Count ?? 0,
+    };
+}

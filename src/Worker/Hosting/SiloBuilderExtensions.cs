@@ -1,0 +1,26 @@
+using DistTrain.Worker.Data;
+using DistTrain.Worker.Placement;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace DistTrain.Worker.Hosting;
+
+public static class SiloBuilderExtensions
+{
+    /// <summary>
+    /// Everything a silo needs to host DistTrain grains: the dataset cache, the shard placement.
+    /// The silo host, the embedded cluster and the test cluster all call this one method.
+    /// </summary>
+    public static ISiloBuilder AddDistTrain(this ISiloBuilder builder, string? dataRoot = null)
+    {
+        builder.Services.Configure<DataOptions>(o =>
+        {
+            if (!string.IsNullOrWhiteSpace(dataRoot))
+            {
+                o.DataRoot = Path.GetFullPath(dataRoot);
+            }
+        });
+        builder.Services.AddSingleton<DatasetCache>();
+        builder.AddPlacementDirector<ShardSpreadPlacement, ShardSpreadPlacementDirector>();
+        return builder;
+    }
+}

@@ -1,0 +1,49 @@
+using DistTrain.Contracts.Messages;
+using DistTrain.Core.Data;
+using DistTrain.Core.Training;
+using DistTrain.Worker.Training;
+
+namespace DistTrain.Distributed.Tests.Infrastructure;
+
+/// <summary>
+/// The core's single-process trainer, stepped through the same (seed, epoch) orders and global
+/// batches as a job: what K workers must reproduce.
+/// </summary>
+internal static class SingleProcessReference
+{
+    private static readonly Lazy<Dataset> MnistTrain = new(() => MnistLoader.Load(DatasetLocator.FindShippedMnist()).Train);
+
+    public static float[] Train(JobSpec spec, long steps, int threads = 1)
+    {
+        var setup = TrainingSetup.Create(spec);
+        var train = spec.TrainLimit > 0 ? MnistTrain.Value.Take(spec.TrainLimit) : MnistTrain.Value;
+        var options = new TrainingOptions(setup.Model, setup.Sgd, spec.Epochs, spec.GlobalBatchSize, spec.Seed, threads);
+        using var trainer = new LocalTrainer(options, train);
+        var order = new int[train.Count];
+        long step = 0;
+        for (var epoch = 1; step < steps; epoch++)
+        {
+            EpochOrder.Fill(spec.Seed, epoch, order);
+            for (var b = 0; b < BatchPlan.StepsPerEpoch(train.Count, spec.GlobalBatchSize) && step < steps; b++, step++)
+            {
+                var (start, length) = BatchPlan.Batch(train.Count, spec.GlobalBatchSize, b);
+                trainer.Step(order.AsSpan(start, length));
+            }
+        }
+
+        return trainer.Parameters;
+    }
+
+    /// <summary>‖a − b‖₂ / ‖b‖₂.</summary>
+    public static double RelativeDifference(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        double diff = 0, norm = 0;
+        for (var i = 0; i < b.Length; i++)
+        {
+            diff += Math.Pow(a[i] - (double)b[i], 2);
+            norm += (double)b[i] * b[i];
+        }
+
+        return Math.Sqrt(diff / norm);
+    }
+}

@@ -1,0 +1,65 @@
+using DistTrain.Distributed.Tests.Infrastructure;
+
+namespace DistTrain.Distributed.Tests;
+
+/// <summary>
+/// Real silo processes started by deploy/local-cluster.sh, driven by the real console.
+/// Ports are far from the defaults so a developer's own local cluster is left alone.
+/// </summary>
+public sealed class LocalClusterEndToEndTests
+{
+    private const int BaseSiloPort = 21711;
+    private const int BaseGatewayPort = 31711;
+
+    [Fact]
+    public async Task LocalCluster_RunsAJobSubmittedFromTheConsole()
+    {
+        var runDir = Path.Combine(Path.GetTempPath(), $"disttrain-e2e-{Environment.ProcessId}");
+        var environment = new Dictionary<string, string>
+        {
+            ["RUN_DIR"] = runDir,
+            ["BASE_SILO_PORT"] = $"{BaseSiloPort}",
+            ["BASE_GATEWAY_PORT"] = $"{BaseGatewayPort}",
+        };
+        var script = Path.Combine(TestPaths.RepoRoot, "deploy", "local-cluster.sh");
+        var gateways = $"localhost:{BaseGatewayPort},localhost:{BaseGatewayPort + 1}";
+        try
+        {
+            var start = await ProcessRunner.RunAsync("bash", [script, "start", "2"], TimeSpan.FromMinutes(3), environment);
+            Assert.True(start.ExitCode == 0, start.ToString());
+
+            var submit = await ProcessRunner.RunAsync("dotnet",
+                [ProcessRunner.ClientDll(), "submit", "--gateway", gateways, "--id", "e2e-job", "--network", "784-16-10",
+                 "--workers", "2", "--batch", "50", "--train-limit", "1000", "--test-limit", "300", "--epochs", "1", "--wait"],
+                TimeSpan.FromMinutes(2));
+            Assert.True(submit.ExitCode == 0, submit.ToString());
+            Assert.Contains("e2e-job", submit.Output);
+            Assert.Contains("Completed", submit.Output);
+
+            var jobs = await ProcessRunner.RunAsync("dotnet", [ProcessRunner.ClientDll(), "jobs", "--gateway", gateways], TimeSpan.FromMinutes(1));
+            Assert.True(jobs.ExitCode == 0, jobs.ToString());
+            Assert.Contains("e2e-job", jobs.Output);
+
+            var status = await ProcessRunner.RunAsync("bash", [script, "status"], TimeSpan.FromSeconds(30), environment);
+            Assert.Equal(2, status.Output.Split('\n').Count(l => l.Contains("running")));
+        }
+        finally
+        {
+            var stop = await ProcessRunner.RunAsync("bash", [script, "stop"], TimeSpan.FromMinutes(1), environment);
+            Assert.True(stop.ExitCode == 0, stop.ToString());
+        }
+
+        Assert.Empty(Directory.GetFiles(runDir, "*.pid"));
+    }
+
+    [Fact]
+    public async Task Console_AgainstADownCluster_ExitsWithAClearMessage()
+    {
+        var result = await ProcessRunner.RunAsync("dotnet",
+            [ProcessRunner.ClientDll(), "jobs", "--gateway", $"localhost:{BaseGatewayPort + 50}", "--connect-timeout", "2"],
+            TimeSpan.FromSeconds(60));
+
+        Assert.Equal(3, result.ExitCode);
+        Assert.Contains("No DistTrain cluster reachable", result.Error);
+    }
+}
