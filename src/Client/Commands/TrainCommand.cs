@@ -13,14 +13,21 @@ internal static class TrainCommand
         var settings = new TrainSettings();
         var local = new Option<bool>("--local") { Description = "Train in this process (all cores) instead of on worker grains." };
         var threads = new Option<int>("--threads") { Description = "Cores for --local training (0 = all).", DefaultValueFactory = _ => 0 };
-        var command = new Command("train", "Train a network with minibatch SGD (default: 784-16-16-10 on the shipped MNIST).");
+        var workers = new Option<int>("--workers") { Description = "Worker grains (data shards) on the cluster.", DefaultValueFactory = _ => 2 };
+        var detach = new Option<bool>("--detach") { Description = "Submit to the cluster, print the job id and return (follow it with `watch ID`)." };
+        var command = new Command("train", "Train a network with data-parallel SGD over worker grains (on the cluster, or an embedded silo when none answers; --local: in this process). Default: 784-16-16-10 on the shipped MNIST.");
         foreach (var option in settings.All)
         {
             command.Options.Add(option);
         }
         command.Options.Add(local);
         command.Options.Add(threads);
-        command.SetAction(parse => UserError.Guard(() => RunLocal(parse, settings, parse.GetValue(threads))));
+        command.Options.Add(workers);
+        command.Options.Add(detach);
+        ClusterCommandOptions.AddTo(command);
+        command.SetAction((parse, cancellation) => UserError.GuardAsync(() => parse.GetValue(local)
+            ? Task.FromResult(RunLocal(parse, settings, parse.GetValue(threads)))
+            : ClusterTrain.RunAsync(parse, settings, parse.GetValue(workers), parse.GetValue(detach), cancellation)));
         return command;
     }
 

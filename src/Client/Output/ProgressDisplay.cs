@@ -87,7 +87,7 @@ internal sealed class ProgressDisplay
     }
 
     public static string Line(EpochResult e) =>
-        $"epoch {e.Epoch}: train loss {e.TrainLoss:F4}  test accuracy {(double.IsNaN(e.TestAccuracy) ? "n/a" : e.TestAccuracy.ToString("P2"))}  {e.SamplesPerSecond:N0} samples/s  {e.Seconds:F2} s";
+        $"epoch {e.Epoch}: train loss {e.TrainLoss:F4}  test accuracy {(double.IsNaN(e.TestAccuracy) ? "n/a" : e.TestAccuracy.ToString("P2"))}  {e.SamplesPerSecond:N0} samples/s{(e.Seconds > 0 ? $"  {e.Seconds:F2} s" : "")}";
 
     /// <summary>The per-epoch table printed at the end.</summary>
     public static void PrintTable(IReadOnlyList<EpochResult> epochs)

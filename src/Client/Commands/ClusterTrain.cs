@@ -1,0 +1,152 @@
+using System.CommandLine;
+using System.Diagnostics;
+using DistTrain.Client.Cluster;
+using DistTrain.Client.Output;
+using DistTrain.Contracts.Grains;
+using DistTrain.Contracts.Messages;
+using DistTrain.Core.Models;
+using DistTrain.Core.Training;
+
+namespace DistTrain.Client.Commands;
+
+/// <summary>
+/// `train` over worker grains: on the cluster at the gateways when one answers, else on a silo
+/// embedded in this process. Streams the job's progress and prints the same result as --local.
+/// </summary>
+internal static class ClusterTrain
+{
+    public static async Task<int> RunAsync(ParseResult parse, TrainSettings settings, int workers, bool detach, CancellationToken cancellation)
+    {
+        UserError.Require(workers > 0, "--workers", $"must be at least 1; got {workers}.");
+        var options = settings.ToOptions(parse, threads: 0);
+        RejectLocalOnly(parse, settings, options);
+        var json = parse.GetValue(settings.Json);
+        var dataPath = parse.GetValue(settings.Data);
+        var spec = new JobSpec
+        {
+            Network = options.Model.Network.ToString(),
+            Activation = options.Model.Network.Activation.ToString().ToLowerInvariant(),
+            Loss = options.Model.Loss.ToString(),
+            LearningRate = options.Sgd.LearningRate,
+            Momentum = options.Sgd.Momentum,
+            Nesterov = options.Sgd.Nesterov,
+            WeightDecay = options.Sgd.WeightDecay,
+            Epochs = options.Epochs,
+            GlobalBatchSize = options.BatchSize,
+            Workers = workers,
+            Seed = options.Seed,
+        };
+
+        var gateways = GatewayList.Parse(parse.GetValue(ClusterCommandOptions.Gateway));
+        var timeout = TimeSpan.FromSeconds(Math.Max(0.1, parse.GetValue(ClusterCommandOptions.ConnectTimeout)));
+        await using var connection = await ClusterConnection.TryConnectAsync(gateways, timeout, cancellation);
+        EmbeddedCluster? embedded = null;
+        string where;
+        if (connection is not null)
+        {
+            where = GatewayList.Describe(connection.Gateways);
+            // On a real cluster the dataset is a name the silos resolve under their data root.
+            spec = spec with { Dataset = dataPath ?? "mnist" };
+        }
+        else
+        {
+            UserError.Require(!detach, "--detach", $"needs a running cluster; none answered at {GatewayList.Describe(gateways)}.");
+            Say(json, $"No cluster answered at {GatewayList.Describe(gateways)}: starting an embedded silo in this process.");
+            string? dataRoot = null;
+            if (dataPath is not null)
+            {
+                var full = Path.GetFullPath(dataPath);
+                UserError.Require(Directory.Exists(full), "--data", $"folder '{dataPath}' does not exist.");
+                dataRoot = Path.GetDirectoryName(full);
+                spec = spec with { Dataset = Path.GetFileName(full) };
+            }
+            embedded = await EmbeddedCluster.StartAsync(dataRoot, cancellation);
+            where = "embedded";
+        }
+        await using var _ = embedded;
+        var client = connection?.Client ?? embedded!.Client;
+        var runner = new JobRunner(client);
+        var jobId = JobRunner.NewJobId();
+        IJobGrain job;
+        try
+        {
+            job = await runner.SubmitAsync(jobId, spec);
+        }
+        catch (JobSpecException e)
+        {
+            throw new ArgumentException(e.Message);
+        }
+        if (detach)
+        {
+            Console.WriteLine(json ? $"{{\"jobId\":\"{jobId}\"}}" : jobId);
+            return 0;
+        }
+        Say(json, $"Job {jobId}: training {spec.Network} ({spec.Activation}, {spec.Loss}) on {spec.Dataset} with {workers} worker grain(s) on the {(where == "embedded" ? "embedded silo" : "cluster at " + where)}: " +
+            $"{spec.Epochs} epochs, global batch {spec.GlobalBatchSize}, lr {spec.LearningRate}");
+
+        var display = new ProgressDisplay(options.Epochs, quiet: json);
+        var watch = Stopwatch.StartNew();
+        JobStatus status;
+        try
+        {
+            status = await display.RunAsync(async d => await JobRunner.FollowAsync(job, p => Show(d, p), cancellation));
+        }
+        catch (OperationCanceledException)
+        {
+            await job.CancelAsync();
+            throw;
+        }
+        var seconds = watch.Elapsed.TotalSeconds;
+        if (status.State != JobState.Completed)
+        {
+            Console.Error.WriteLine($"error: job {jobId} ended {status.State}{(status.Error is null ? "" : ": " + status.Error)}");
+            return 1;
+        }
+        var silos = (await job.GetWorkersAsync()).Select(w => w.Silo).Distinct().Count();
+        if (parse.GetValue(settings.Out) is { } path)
+        {
+            var weights = await client.GetGrain<IParameterServerGrain>(jobId).GetWeightsAsync();
+            ModelFile.Save(path, options.Model, weights.Weights.Span);
+            Say(json, $"Model saved to {path}");
+        }
+        var epochs = status.Epochs.Select(e => new EpochResult(e.Epoch, e.TrainLoss, e.TestAccuracy,
+            e.SamplesPerSecond > 0 ? status.StepsPerEpoch * (double)spec.GlobalBatchSize / e.SamplesPerSecond : 0, e.SamplesPerSecond)).ToList();
+        TrainCommand.Report(new TrainingResult(epochs, []), json, new { mode = "cluster", jobId, workers, cluster = where, silos, wallSeconds = seconds });
+        return 0;
+    }
+
+    private static void Show(ProgressDisplay display, JobProgress p)
+    {
+        if (p.Kind == ProgressKind.Step && p.TotalSteps > 0)
+        {
+            var perEpoch = Math.Max(1, p.TotalSteps / Math.Max(1, p.Epochs));
+            var step = (int)(p.Step - (p.Epoch - 1) * perEpoch);
+            display.OnStep(new StepProgress(Math.Max(1, p.Epoch), Math.Clamp(step, 0, (int)perEpoch), (int)perEpoch, (float)p.Loss, p.SamplesPerSecond));
+        }
+        else if (p.Kind == ProgressKind.Epoch)
+        {
+            display.OnEpoch(new EpochResult(p.Epoch, p.Loss, p.TestAccuracy ?? double.NaN, 0, p.SamplesPerSecond));
+        }
+    }
+
+    /// <summary>Options the cluster's job spec does not carry yet: say so instead of ignoring them.</summary>
+    private static void RejectLocalOnly(ParseResult parse, TrainSettings settings, TrainingOptions options)
+    {
+        UserError.Require(parse.GetValue(settings.Csv) is null, "--csv", "CSV training runs with --local only (the cluster's workers load IDX datasets).");
+        UserError.Require(options.Sgd.ClipNorm is null, "--clip-norm", "is supported with --local only.");
+        UserError.Require(options.Sgd.Schedule is null, "--schedule", "is supported with --local only.");
+        UserError.Require(options.Model.HuberDelta == 1f && options.Model.HingeMargin == 1f, "--delta", "is supported with --local only (the cluster uses δ = 1).");
+    }
+
+    private static void Say(bool json, string line)
+    {
+        if (json)
+        {
+            Console.Error.WriteLine(line);
+        }
+        else
+        {
+            Console.WriteLine(line);
+        }
+    }
+}
