@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace DistTrain.Core.Kernels;
 
@@ -185,25 +186,43 @@ internal static unsafe class SgemmAvx512
                 }
                 return;
             }
-            // Stored Bᵀ is n×k: column x of the panel is a contiguous run of row j+x.
-            for (var x = 0; x < panelWidth; x++)
+            // Stored Bᵀ is n×k: entry (p, j+x) sits at (j+x)·k + p. For each p, gather the panel's
+            // column entries (one per row of Bᵀ) with AVX-512 gathers and store them contiguously.
+            var rowStarts = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) * k;
+            var lanes = Math.Min(width, Lanes);
+            var validLow = Vector512.LessThan(Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), Vector512.Create(lanes));
+            var validHigh = Vector512.LessThan(Vector512.Create(16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31), Vector512.Create(width));
+            var low = b + (nint)j * k + p0;
+            var high = low + (nint)Lanes * k;
+            for (var p = 0; p < kc; p++)
             {
-                if (x < width)
+                var dst = packed + p * panelWidth;
+                Gather(low + p, rowStarts, validLow).Store(dst);
+                if (panelWidth == Nr)
                 {
-                    var src = b + (nint)(j + x) * k + p0;
-                    for (var p = 0; p < kc; p++)
-                    {
-                        packed[p * panelWidth + x] = src[p];
-                    }
-                }
-                else
-                {
-                    for (var p = 0; p < kc; p++)
-                    {
-                        packed[p * panelWidth + x] = 0;
-                    }
+                    Gather(high + p, rowStarts, validHigh).Store(dst + Lanes);
                 }
             }
+        }
+
+        /// <summary>Loads source[offsets[i]] for the lanes in <paramref name="valid"/>, 0 elsewhere
+        /// (invalid lanes read offset 0, which is always in bounds, and are then masked out).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<float> Gather(float* source, Vector512<int> offsets, Vector512<int> valid)
+        {
+            var safe = offsets & valid;
+            if (Avx2.IsSupported)
+            {
+                var lower = Avx2.GatherVector256(source, safe.GetLower(), 4);
+                var upper = Avx2.GatherVector256(source, safe.GetUpper(), 4);
+                return Vector512.Create(lower, upper) & valid.AsSingle();
+            }
+            var result = Vector512<float>.Zero;
+            for (var i = 0; i < Lanes; i++)
+            {
+                result = result.WithElement(i, source[safe[i]]);
+            }
+            return result & valid.AsSingle();
         }
     }
 

@@ -78,14 +78,7 @@ public sealed class ReluNode<T> : UnaryNode<T> where T : unmanaged, IFloatingPoi
 {
     public override string Name => "relu";
     protected override void Apply(ReadOnlySpan<T> x, Span<T> y) => TensorPrimitives.Max(x, T.Zero, y);
-
-    protected override void Derivative(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> d)
-    {
-        for (var i = 0; i < d.Length; i++)
-        {
-            d[i] = x[i] > T.Zero ? T.One : T.Zero;
-        }
-    }
+    protected override void Derivative(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> d) => Kernels.Elementwise.Step(x, d);
 }
 
 /// <summary>|x|. Subgradient at 0: 0 (sign(0) = 0).</summary>
