@@ -51,6 +51,13 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
     /// <summary>Whether gradients flow back to this tensor.</summary>
     public bool RequiresGrad { get; set; }
 
+    /// <summary>
+    /// When set, the (single) operation that uses this parameter writes its gradient instead of
+    /// adding to it, so a training step need not clear the gradient vector first. Only for tensors
+    /// used by exactly one operation per backward pass (a network's layer parameters).
+    /// </summary>
+    internal bool OverwritesGradient { get; set; }
+
     /// <summary>Optional name shown by the graph view and in error messages.</summary>
     public string? Name { get; set; }
 

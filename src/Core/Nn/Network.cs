@@ -77,6 +77,23 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     public void ZeroGrad() => Gradients.AsSpan().Clear();
 
+    /// <summary>
+    /// When true, each backward pass writes the gradient vector instead of adding to it (every
+    /// parameter is used by exactly one layer), so no ZeroGrad is needed between steps: a training
+    /// replica saves clearing the whole vector every step. Default false (PyTorch-like accumulation).
+    /// </summary>
+    public bool OverwriteGradients
+    {
+        get => _layers[0].Weight.OverwritesGradient;
+        set
+        {
+            foreach (var layer in _layers)
+            {
+                layer.Weight.OverwritesGradient = layer.Bias.OverwritesGradient = value;
+            }
+        }
+    }
+
     /// <summary>Logits (or predictions) for a batch x of shape n×inputs.</summary>
     public Tensor<T> Forward(Tensor<T> x)
     {

@@ -41,12 +41,48 @@ public sealed class SgdOptimizer
 
     public void Step(Span<float> parameters, ReadOnlySpan<float> gradient)
     {
-        if (parameters.Length != _direction.Length || gradient.Length != _direction.Length)
+        CheckLengths(parameters.Length, gradient.Length);
+        LastGradientNorm = TensorPrimitives.Norm(gradient);
+        var clipScale = 1f;
+        if (Options.ClipNorm is { } clip)
+        {
+            // The norm of what is clipped includes weight decay: compute it on the decayed gradient.
+            var g = _direction.AsSpan();
+            Decay(parameters, gradient, g);
+            var norm = TensorPrimitives.Norm<float>(g);
+            clipScale = norm > clip ? clip / norm : 1f;
+        }
+        Update(parameters, gradient, 0, clipScale);
+        StepCount++;
+    }
+
+    /// <summary>
+    /// The update of one range of the vector, so several threads can update disjoint ranges of one
+    /// step (no clipping: that needs the whole gradient's norm). Call <see cref="CompleteStep"/> once
+    /// all ranges are done.
+    /// </summary>
+    public void StepRange(Span<float> parameters, ReadOnlySpan<float> gradient, int start)
+    {
+        if (Options.ClipNorm is not null)
+        {
+            throw new InvalidOperationException("Gradient clipping needs the whole gradient: use Step.");
+        }
+        Update(parameters, gradient, start, 1f);
+    }
+
+    public void CompleteStep() => StepCount++;
+
+    private void CheckLengths(int parameters, int gradient)
+    {
+        if (parameters != _direction.Length || gradient != _direction.Length)
         {
             throw new ArgumentException(
-                $"The optimizer was built for {_direction.Length} parameters; got {parameters.Length} parameters and {gradient.Length} gradients.");
+                $"The optimizer was built for {_direction.Length} parameters; got {parameters} parameters and {gradient} gradients.");
         }
-        var g = _direction.AsSpan();
+    }
+
+    private void Decay(ReadOnlySpan<float> parameters, ReadOnlySpan<float> gradient, Span<float> g)
+    {
         if (Options.WeightDecay > 0)
         {
             TensorPrimitives.MultiplyAdd(parameters, Options.WeightDecay, gradient, g);
@@ -55,19 +91,22 @@ public sealed class SgdOptimizer
         {
             gradient.CopyTo(g);
         }
-        LastGradientNorm = TensorPrimitives.Norm(gradient);
-        if (Options.ClipNorm is { } clip)
+    }
+
+    /// <summary>Applies the step to the range of <paramref name="parameters"/> (and the matching
+    /// gradient) that starts at <paramref name="start"/> in the full vector.</summary>
+    private void Update(Span<float> parameters, ReadOnlySpan<float> gradient, int start, float clipScale)
+    {
+        var g = _direction.AsSpan(start, parameters.Length);
+        Decay(parameters, gradient, g);
+        if (clipScale != 1f)
         {
-            var norm = TensorPrimitives.Norm<float>(g);
-            if (norm > clip)
-            {
-                TensorPrimitives.Multiply(g, clip / norm, g);
-            }
+            TensorPrimitives.Multiply(g, clipScale, g);
         }
         var lr = CurrentLearningRate;
         if (Options.Momentum > 0)
         {
-            var v = _velocity.AsSpan();
+            var v = _velocity.AsSpan(start, parameters.Length);
             TensorPrimitives.MultiplyAdd(v, Options.Momentum, g, v); // v = μv + g
             if (Options.Nesterov)
             {
@@ -79,6 +118,5 @@ public sealed class SgdOptimizer
             }
         }
         TensorPrimitives.MultiplyAdd(g, -lr, parameters, parameters);
-        StepCount++;
     }
 }

@@ -8,7 +8,13 @@ namespace DistTrain.Core.Training;
 /// </summary>
 public static class GradientAverage
 {
-    public static void Combine(ReadOnlySpan<float[]> gradients, ReadOnlySpan<int> counts, Span<float> destination)
+    public static void Combine(ReadOnlySpan<float[]> gradients, ReadOnlySpan<int> counts, Span<float> destination) =>
+        Combine(gradients, counts, destination, 0);
+
+    /// <summary>The same for the range of the vector that starts at <paramref name="start"/> and is
+    /// as long as <paramref name="destination"/>: disjoint ranges can be combined in parallel, with
+    /// results identical to the whole-vector call.</summary>
+    public static void Combine(ReadOnlySpan<float[]> gradients, ReadOnlySpan<int> counts, Span<float> destination, int start)
     {
         var total = 0;
         foreach (var c in counts)
@@ -24,7 +30,7 @@ public static class GradientAverage
         {
             if (counts[k] > 0)
             {
-                TensorPrimitives.MultiplyAdd(gradients[k], (float)counts[k] / total, destination, destination);
+                TensorPrimitives.MultiplyAdd(gradients[k].AsSpan(start, destination.Length), (float)counts[k] / total, destination, destination);
             }
         }
     }

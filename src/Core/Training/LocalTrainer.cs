@@ -22,6 +22,7 @@ public sealed class LocalTrainer : IDisposable
     private readonly int[] _order;
     private readonly WorkerTeam _team;
     private readonly Action<int> _computeShard;
+    private readonly Action<int> _combineAndUpdate;
     private int[] _batch = [];
     private int _batchLength;
 
@@ -48,6 +49,7 @@ public sealed class LocalTrainer : IDisposable
         _order = new int[train.Count];
         _team = new WorkerTeam(threads);
         _computeShard = ComputeShard;
+        _combineAndUpdate = CombineAndUpdate;
     }
 
     public TrainingOptions Options { get; }
@@ -114,13 +116,21 @@ public sealed class LocalTrainer : IDisposable
         if (_replicas.Length == 1)
         {
             ComputeShard(0);
+            Optimizer.Step(Parameters, _gradient);
+        }
+        else if (Options.Sgd.ClipNorm is null)
+        {
+            // Both phases on every core: no serial section for one core to do while the others wait.
+            _team.Run(_computeShard);
+            _team.Run(_combineAndUpdate);
+            Optimizer.CompleteStep();
         }
         else
         {
             _team.Run(_computeShard);
             GradientAverage.Combine(_shardGradients, _counts, _gradient);
+            Optimizer.Step(Parameters, _gradient); // clipping needs the whole gradient's norm
         }
-        Optimizer.Step(Parameters, _gradient);
         var loss = 0f;
         for (var k = 0; k < _replicas.Length; k++)
         {
@@ -134,6 +144,23 @@ public sealed class LocalTrainer : IDisposable
         var (start, length) = BatchPlan.Shard(_batchLength, shard, _replicas.Length);
         _counts[shard] = length;
         _losses[shard] = _replicas[shard].ComputeGradient(Parameters, _train, _batch.AsSpan(start, length), _shardGradients[shard]);
+    }
+
+    /// <summary>Averages one range of the shard gradients and applies SGD to that range.</summary>
+    private void CombineAndUpdate(int part)
+    {
+        // Ranges are whole cache lines (16 floats), so the cores never write the same line.
+        var lines = (Parameters.Length + 15) / 16;
+        var (firstLine, lineCount) = BatchPlan.Shard(lines, part, _replicas.Length);
+        var start = Math.Min(firstLine * 16, Parameters.Length);
+        var length = Math.Min(lineCount * 16, Parameters.Length - start);
+        if (length <= 0)
+        {
+            return;
+        }
+        var gradient = _gradient.AsSpan(start, length);
+        GradientAverage.Combine(_shardGradients, _counts, gradient, start);
+        Optimizer.StepRange(Parameters.AsSpan(start, length), gradient, start);
     }
 
     public void Dispose() => _team.Dispose();

@@ -23,7 +23,8 @@ public sealed class ModelReplica
     public ModelReplica(ModelSpec spec)
     {
         Spec = spec;
-        _network = new Network<float>(spec.Network);
+        // Every step writes the whole gradient, so it never has to be cleared first.
+        _network = new Network<float>(spec.Network) { OverwriteGradients = true };
         _input = Tensor.Zeros<float>(0, spec.Network.InputSize);
         _targetTensor = Tensor.Zeros<float>(0, spec.Network.OutputSize);
     }
@@ -40,10 +41,10 @@ public sealed class ModelReplica
     public float ComputeGradient(float[] parameters, Dataset data, ReadOnlySpan<int> indices, float[] gradient)
     {
         _network.Bind(parameters, gradient);
-        _network.ZeroGrad();
         var n = indices.Length;
         if (n == 0)
         {
+            _network.ZeroGrad(); // an empty shard contributes nothing
             return 0f;
         }
         Gather(data, indices);

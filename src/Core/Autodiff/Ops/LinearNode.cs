@@ -40,11 +40,16 @@ public sealed class LinearNode<T> : Node<T> where T : unmanaged, IFloatingPointI
         }
         if (W.RequiresGrad)
         {
-            Gemm.Multiply<T>(dy, true, X.Data, false, W.Grad, Out, In, Rows, accumulate: true); // dW += dYᵀ·X
+            // dW += dYᵀ·X (or = when the network overwrites its gradient vector every step)
+            Gemm.Multiply<T>(dy, true, X.Data, false, W.Grad, Out, In, Rows, accumulate: !W.OverwritesGradient);
         }
         if (Bias.RequiresGrad)
         {
             var db = Bias.Grad;
+            if (Bias.OverwritesGradient)
+            {
+                db.Clear();
+            }
             for (var r = 0; r < Rows; r++)
             {
                 TensorPrimitives.Add(db, dy.Slice(r * Out, Out), db); // db += Σ rows of dY
