@@ -36,5 +36,8 @@ public sealed record JobStatus
     /// <summary>Parameter-vector version held by the parameter server (one per applied step).</summary>
     [Id(13)] public long WeightsVersion { get; init; }
 
+    /// <summary>Mean per-step time breakdown so far.</summary>
+    [Id(14)] public StepTimings? Timings { get; init; }
+
     public double? FinalTestAccuracy => Epochs.Count > 0 ? Epochs[^1].TestAccuracy : null;
 }

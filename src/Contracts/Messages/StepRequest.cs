@@ -38,4 +38,7 @@ public sealed record ShardGradient
     [Id(3)] public double Loss { get; init; }
 
     [Id(4)] public FloatBlock Gradient { get; init; } = FloatBlock.Empty;
+
+    /// <summary>Seconds the worker spent computing (forward and backward), for the step breakdown.</summary>
+    [Id(5)] public double ComputeSeconds { get; init; }
 }

@@ -12,6 +12,9 @@ public sealed record WeightsSnapshot
     [Id(1)] public long AppliedStep { get; init; } = -1;
 
     [Id(2)] public FloatBlock Weights { get; init; } = FloatBlock.Empty;
+
+    /// <summary>Seconds the parameter server spent averaging and applying the step that made this version.</summary>
+    [Id(3)] public double UpdateSeconds { get; init; }
 }
 
 /// <summary>Gradients of one step, ordered by shard, for the parameter server to apply.</summary>

@@ -25,7 +25,8 @@ public sealed class SgdOptimizer
     /// <summary>Steps taken so far (drives the schedule).</summary>
     public long StepCount { get; private set; }
 
-    /// <summary>The L2 norm of the last gradient passed to <see cref="Step"/> (before clipping).</summary>
+    /// <summary>The L2 norm of the last gradient passed to <see cref="Step"/> before clipping
+    /// (computed only when clipping is on: it costs a pass over the vector).</summary>
     public float LastGradientNorm { get; private set; }
 
     public float CurrentLearningRate => Options.LearningRate * (Options.Schedule?.Factor(StepCount) ?? 1f);
@@ -42,17 +43,17 @@ public sealed class SgdOptimizer
     public void Step(Span<float> parameters, ReadOnlySpan<float> gradient)
     {
         CheckLengths(parameters.Length, gradient.Length);
-        LastGradientNorm = TensorPrimitives.Norm(gradient);
         var clipScale = 1f;
         if (Options.ClipNorm is { } clip)
         {
+            LastGradientNorm = TensorPrimitives.Norm(gradient);
             // The norm of what is clipped includes weight decay: compute it on the decayed gradient.
             var g = _direction.AsSpan();
             Decay(parameters, gradient, g);
             var norm = TensorPrimitives.Norm<float>(g);
             clipScale = norm > clip ? clip / norm : 1f;
         }
-        Update(parameters, gradient, 0, clipScale);
+        Update(parameters, parameters, gradient, 0, clipScale);
         StepCount++;
     }
 
@@ -61,13 +62,29 @@ public sealed class SgdOptimizer
     /// step (no clipping: that needs the whole gradient's norm). Call <see cref="CompleteStep"/> once
     /// all ranges are done.
     /// </summary>
-    public void StepRange(Span<float> parameters, ReadOnlySpan<float> gradient, int start)
+    public void StepRange(Span<float> parameters, ReadOnlySpan<float> gradient, int start) =>
+        StepRange(parameters, parameters, gradient, start);
+
+    /// <summary>As <see cref="StepRange(Span{float}, ReadOnlySpan{float}, int)"/>, but writes the updated
+    /// range into <paramref name="next"/> and leaves <paramref name="current"/> as it is (a parameter
+    /// server publishes a new vector every step). The arithmetic is the same, bit for bit.</summary>
+    public void StepRange(ReadOnlySpan<float> current, Span<float> next, ReadOnlySpan<float> gradient, int start)
     {
         if (Options.ClipNorm is not null)
         {
             throw new InvalidOperationException("Gradient clipping needs the whole gradient: use Step.");
         }
-        Update(parameters, gradient, start, 1f);
+        CheckRange(current.Length, next.Length, gradient.Length, start);
+        Update(current, next, gradient, start, 1f);
+    }
+
+    private void CheckRange(int current, int next, int gradient, int start)
+    {
+        if (current != next || gradient != current || start < 0 || start + current > _direction.Length)
+        {
+            throw new ArgumentException(
+                $"Range [{start}, {start + current}) with {next} outputs and {gradient} gradients does not fit {_direction.Length} parameters.");
+        }
     }
 
     public void CompleteStep() => StepCount++;
@@ -93,20 +110,25 @@ public sealed class SgdOptimizer
         }
     }
 
-    /// <summary>Applies the step to the range of <paramref name="parameters"/> (and the matching
-    /// gradient) that starts at <paramref name="start"/> in the full vector.</summary>
-    private void Update(Span<float> parameters, ReadOnlySpan<float> gradient, int start, float clipScale)
+    /// <summary>Applies the step to the range of the vector that starts at <paramref name="start"/>:
+    /// reads <paramref name="current"/>, writes <paramref name="next"/> (which may be the same span).</summary>
+    private void Update(ReadOnlySpan<float> current, Span<float> next, ReadOnlySpan<float> gradient, int start, float clipScale)
     {
-        var g = _direction.AsSpan(start, parameters.Length);
-        Decay(parameters, gradient, g);
+        var lr = CurrentLearningRate;
+        if (Options.WeightDecay == 0 && Options.Momentum == 0 && clipScale == 1f)
+        {
+            TensorPrimitives.MultiplyAdd(gradient, -lr, current, next); // plain SGD: one pass
+            return;
+        }
+        var g = _direction.AsSpan(start, current.Length);
+        Decay(current, gradient, g);
         if (clipScale != 1f)
         {
             TensorPrimitives.Multiply(g, clipScale, g);
         }
-        var lr = CurrentLearningRate;
         if (Options.Momentum > 0)
         {
-            var v = _velocity.AsSpan(start, parameters.Length);
+            var v = _velocity.AsSpan(start, current.Length);
             TensorPrimitives.MultiplyAdd(v, Options.Momentum, g, v); // v = μv + g
             if (Options.Nesterov)
             {
@@ -117,6 +139,6 @@ public sealed class SgdOptimizer
                 v.CopyTo(g);
             }
         }
-        TensorPrimitives.MultiplyAdd(g, -lr, parameters, parameters);
+        TensorPrimitives.MultiplyAdd(g, -lr, current, next);
     }
 }

@@ -25,4 +25,15 @@ public static class BatchPlan
         var start = Math.Min(shard * per, batchLength);
         return (start, Math.Min(per, batchLength - start));
     }
+
+    /// <summary>Part <paramref name="part"/> of <paramref name="parts"/> of a vector of
+    /// <paramref name="length"/> floats, cut at cache-line boundaries (16 floats) so that cores
+    /// updating neighbouring parts never write the same line.</summary>
+    public static (int Start, int Length) VectorPart(int length, int part, int parts)
+    {
+        var lines = (length + 15) / 16;
+        var (firstLine, lineCount) = Shard(lines, part, parts);
+        var start = Math.Min(firstLine * 16, length);
+        return (start, Math.Max(0, Math.Min(lineCount * 16, length - start)));
+    }
 }

@@ -21,17 +21,28 @@ public static class GradientAverage
         {
             total += c;
         }
-        destination.Clear();
-        if (total == 0)
-        {
-            return;
-        }
+        var first = true;
         for (var k = 0; k < gradients.Length; k++)
         {
-            if (counts[k] > 0)
+            if (counts[k] == 0)
             {
-                TensorPrimitives.MultiplyAdd(gradients[k].AsSpan(start, destination.Length), (float)counts[k] / total, destination, destination);
+                continue;
             }
+            var source = gradients[k].AsSpan(start, destination.Length);
+            var weight = (float)counts[k] / total;
+            if (first)
+            {
+                TensorPrimitives.Multiply(source, weight, destination); // no clearing pass first
+                first = false;
+            }
+            else
+            {
+                TensorPrimitives.MultiplyAdd(source, weight, destination, destination);
+            }
+        }
+        if (first)
+        {
+            destination.Clear(); // no samples at all
         }
     }
 }

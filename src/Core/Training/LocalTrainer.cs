@@ -149,12 +149,8 @@ public sealed class LocalTrainer : IDisposable
     /// <summary>Averages one range of the shard gradients and applies SGD to that range.</summary>
     private void CombineAndUpdate(int part)
     {
-        // Ranges are whole cache lines (16 floats), so the cores never write the same line.
-        var lines = (Parameters.Length + 15) / 16;
-        var (firstLine, lineCount) = BatchPlan.Shard(lines, part, _replicas.Length);
-        var start = Math.Min(firstLine * 16, Parameters.Length);
-        var length = Math.Min(lineCount * 16, Parameters.Length - start);
-        if (length <= 0)
+        var (start, length) = BatchPlan.VectorPart(Parameters.Length, part, _replicas.Length);
+        if (length == 0)
         {
             return;
         }

@@ -48,12 +48,23 @@ public sealed class ModelReplica
             return 0f;
         }
         Gather(data, indices);
-        using (_recycler.BeginStep())
+        // A replica uses one core: parallelism comes from running several replicas (cores of the
+        // local trainer, worker grains of a silo), never from splitting one replica's products.
+        var nested = Kernels.SgemmAvx512.t_insideParallelPart;
+        Kernels.SgemmAvx512.t_insideParallelPart = true;
+        try
         {
-            var output = _network.Forward(_input);
-            var loss = LossOf(output, n, data.IsClassification);
-            loss.Backward();
-            return loss.Item;
+            using (_recycler.BeginStep())
+            {
+                var output = _network.Forward(_input);
+                var loss = LossOf(output, n, data.IsClassification);
+                loss.Backward();
+                return loss.Item;
+            }
+        }
+        finally
+        {
+            Kernels.SgemmAvx512.t_insideParallelPart = nested;
         }
     }
 

@@ -27,6 +27,7 @@ public sealed class JobGrain(DatasetCache datasets, ILogger<JobGrain> logger) : 
 {
     private readonly List<Channel<JobProgress>> _watchers = [];
     private readonly List<EpochSummary> _epochs = [];
+    private readonly StepTimer _timings = new();
     private readonly CancellationTokenSource _cancel = new();
     private JobStatus _status = new();
     private JobProgress? _lastProgress;
@@ -92,7 +93,21 @@ public sealed class JobGrain(DatasetCache datasets, ILogger<JobGrain> logger) : 
     public async IAsyncEnumerable<JobProgress> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var channel = Channel.CreateUnbounded<JobProgress>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        channel.Writer.TryWrite(_lastProgress ?? Progress(ProgressKind.Step));
+        // A watcher that attaches late (or re-attaches) still sees every finished epoch first.
+        foreach (var epoch in _epochs)
+        {
+            channel.Writer.TryWrite(Progress(ProgressKind.Epoch) with
+            {
+                Epoch = epoch.Epoch,
+                Loss = epoch.TrainLoss,
+                TestAccuracy = epoch.TestAccuracy,
+                SamplesPerSecond = epoch.SamplesPerSecond,
+            });
+        }
+        if (_lastProgress is not { Kind: ProgressKind.Epoch } || _epochs.Count == 0)
+        {
+            channel.Writer.TryWrite(_lastProgress ?? Progress(ProgressKind.Step));
+        }
         if (_status.State.IsFinished())
         {
             channel.Writer.TryComplete();
@@ -154,18 +169,22 @@ public sealed class JobGrain(DatasetCache datasets, ILogger<JobGrain> logger) : 
                 {
                     cancellation.ThrowIfCancellationRequested();
                     var request = new StepRequest { Epoch = epoch, StepInEpoch = b, GlobalStep = step, Version = weights.Version, Weights = weights.Weights };
+                    var stepStart = Stopwatch.GetTimestamp();
                     var shards = await Task.WhenAll(workers.Select(w => w.ComputeGradientAsync(request)));
+                    var fanOut = Stopwatch.GetElapsedTime(stepStart).TotalSeconds;
                     weights = await server.ApplyAsync(new StepGradients { GlobalStep = step, Shards = shards });
+                    _timings.Add(shards, fanOut, Stopwatch.GetElapsedTime(stepStart).TotalSeconds, weights.UpdateSeconds);
 
                     var loss = GradientAverager.WeightedLoss(shards);
                     lossSum += loss;
                     stepsThisEpoch++;
                     samples += shards.Sum(s => (long)s.SampleCount);
                     var rate = samples / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
-                    _status = _status with { Epoch = epoch, Step = step + 1, Loss = loss, SamplesPerSecond = rate, WeightsVersion = weights.Version };
+                    _status = _status with { Epoch = epoch, Step = step + 1, Loss = loss, SamplesPerSecond = rate, WeightsVersion = weights.Version, Timings = _timings.Snapshot() };
                     Publish(Progress(ProgressKind.Step));
                 }
 
+                var trainingSeconds = clock.Elapsed.TotalSeconds; // evaluation is not training time
                 var evaluation = await workers[0].EvaluateAsync(weights);
                 var summary = new EpochSummary
                 {
@@ -173,10 +192,15 @@ public sealed class JobGrain(DatasetCache datasets, ILogger<JobGrain> logger) : 
                     Steps = stepsThisEpoch,
                     TrainLoss = lossSum / Math.Max(stepsThisEpoch, 1),
                     TestAccuracy = evaluation.Accuracy,
-                    SamplesPerSecond = samples / Math.Max(clock.Elapsed.TotalSeconds, 1e-9),
+                    SamplesPerSecond = samples / Math.Max(trainingSeconds, 1e-9),
                 };
                 _epochs.Add(summary);
-                Publish(Progress(ProgressKind.Epoch) with { TestAccuracy = evaluation.Accuracy });
+                Publish(Progress(ProgressKind.Epoch) with
+                {
+                    Loss = summary.TrainLoss,
+                    TestAccuracy = evaluation.Accuracy,
+                    SamplesPerSecond = summary.SamplesPerSecond,
+                });
                 logger.LogInformation("Job {JobId}: epoch {Epoch} loss {Loss:F4} accuracy {Accuracy:P2}", JobId, epoch, summary.TrainLoss, summary.TestAccuracy);
             }
 

@@ -23,6 +23,8 @@ public sealed class ParameterServerGrain : Grain, IParameterServerGrain
     private SgdOptimizer? _optimizer;
     private WeightsSnapshot _current = new();
 
+    private float[]? _mean;
+
     public Task<WeightsSnapshot> InitializeAsync(JobSpec spec)
     {
         if (_optimizer is null)
@@ -55,14 +57,31 @@ public sealed class ParameterServerGrain : Grain, IParameterServerGrain
             throw new InvalidOperationException($"Step {gradients.GlobalStep} arrived after step {_current.AppliedStep}");
         }
 
-        var mean = GradientAverager.WeightedMean(gradients.Shards, _current.Weights.Length);
-        var next = _current.Weights.ToArray(); // a new array: the published one may still be in use
-        _optimizer.Step(next, mean);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        _mean ??= new float[_current.Weights.Length];
+        var (shardGradients, counts) = GradientAverager.Ordered(gradients.Shards, _mean.Length);
+        // A new array: the published one may still be in use. Uninitialized: every element is written.
+        var next = GC.AllocateUninitializedArray<float>(_mean.Length);
+        var current = _current.Weights.ReadOnlyArray();
+        var mean = _mean;
+        var optimizer = _optimizer;
+        // Average and update range by range on every core (memory-bound: one core cannot saturate it).
+        // Same arithmetic as the local trainer's, so the results stay bit-identical.
+        var parts = Math.Max(1, Math.Min(Environment.ProcessorCount, mean.Length / 4096));
+        Parallel.For(0, parts, part =>
+        {
+            var (start, length) = BatchPlan.VectorPart(mean.Length, part, parts);
+            var range = mean.AsSpan(start, length);
+            GradientAverage.Combine(shardGradients, counts, range, start);
+            optimizer.StepRange(current.AsSpan(start, length), next.AsSpan(start, length), range, start);
+        });
+        optimizer.CompleteStep();
         _current = new WeightsSnapshot
         {
             Version = _current.Version + 1,
             AppliedStep = gradients.GlobalStep,
             Weights = FloatBlock.Own(next),
+            UpdateSeconds = clock.Elapsed.TotalSeconds,
         };
         return Task.FromResult(_current);
     }

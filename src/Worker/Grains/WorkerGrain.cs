@@ -101,7 +101,9 @@ public sealed class WorkerGrain(DatasetCache datasets) : Grain, IWorkerGrain
             _orderEpoch = request.Epoch;
         }
 
-        var gradient = new float[request.Weights.Length];
+        // A new array per step: it is handed over to the parameter server, never reused.
+        // Uninitialized: the replica writes every element.
+        var gradient = GC.AllocateUninitializedArray<float>(request.Weights.Length);
         var replica = _replica;
         var train = _data.Train;
         var rows = new ReadOnlyMemory<int>(_order, start, count);
@@ -109,7 +111,9 @@ public sealed class WorkerGrain(DatasetCache datasets) : Grain, IWorkerGrain
 
         // The math runs on the thread pool, not in the grain's turn; nothing else touches this grain's
         // fields meanwhile because the grain is not reentrant.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var loss = await Task.Run(() => replica.ComputeGradient(weights, train, rows.Span, gradient));
+        var seconds = clock.Elapsed.TotalSeconds;
 
         return _last = new ShardGradient
         {
@@ -118,6 +122,7 @@ public sealed class WorkerGrain(DatasetCache datasets) : Grain, IWorkerGrain
             SampleCount = count,
             Loss = loss,
             Gradient = FloatBlock.Own(gradient),
+            ComputeSeconds = seconds,
         };
     }
 

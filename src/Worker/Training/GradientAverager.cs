@@ -12,7 +12,20 @@ public static class GradientAverager
     /// Sums in shard order whatever order the shards arrived in: floating-point addition is not
     /// associative, and a fixed order is what makes two runs bit-identical.
     /// </summary>
-    public static float[] WeightedMean(IReadOnlyList<ShardGradient> shards, int length)
+    public static float[] WeightedMean(IReadOnlyList<ShardGradient> shards, int length) =>
+        WeightedMean(shards, new float[length]);
+
+    /// <summary>The same, written into <paramref name="mean"/> (reused by the parameter server).</summary>
+    public static float[] WeightedMean(IReadOnlyList<ShardGradient> shards, float[] mean)
+    {
+        var (gradients, counts) = Ordered(shards, mean.Length);
+        // The core's combination, so K workers add in exactly the order of the local trainer's K cores.
+        GradientAverage.Combine(gradients, counts, mean);
+        return mean;
+    }
+
+    /// <summary>The shards' gradients and sample counts in shard order, checked for length.</summary>
+    public static (float[][] Gradients, int[] Counts) Ordered(IReadOnlyList<ShardGradient> shards, int length)
     {
         var ordered = shards.OrderBy(s => s.Shard).ToArray();
         var gradients = new float[ordered.Length][];
@@ -34,10 +47,7 @@ public static class GradientAverager
             throw new InvalidOperationException("No shard processed any sample in this step");
         }
 
-        // The core's combination, so K workers add in exactly the order of the local trainer's K cores.
-        var mean = new float[length];
-        GradientAverage.Combine(gradients, counts, mean);
-        return mean;
+        return (gradients, counts);
     }
 
     /// <summary>Count-weighted mean of the shards' mean losses.</summary>
