@@ -48,7 +48,7 @@ internal static class BenchCommand
         var data = new Option<string?>("--data") { Description = "Folder with the MNIST IDX files (default: the shipped copy)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object {\"results\": [...]}." };
         var workers = new Option<int?>("--workers") { Description = "Also train over this many worker grains (on the cluster at --gateway, else an embedded silo) and show where each step's time goes." };
-        var command = new Command("bench", "Measure single-process training speed: samples/s over full MNIST epochs, GFLOP/s, bytes allocated per step.")
+        var command = new Command("bench", "Measure training speed on MNIST: samples/s over full epochs, GFLOP/s, bytes allocated per step; --workers K also over K worker grains, with where each step's time goes.")
         {
             model, batch, epochs, threads, data, json, workers,
         };
