@@ -14,7 +14,7 @@ public interface IWorkerGrain : IGrainWithStringKey
     Task<WorkerInfo> InitializeAsync(WorkerSetup setup);
 
     [Alias("ComputeGradient")]
-    [ResponseTimeout("00:05:00")]
+    [ResponseTimeout("00:01:00")] // a step takes milliseconds; a minute means the worker is gone
     Task<ShardGradient> ComputeGradientAsync(StepRequest request);
 
     [Alias("Evaluate")]

@@ -39,5 +39,11 @@ public sealed record JobStatus
     /// <summary>Mean per-step time breakdown so far.</summary>
     [Id(14)] public StepTimings? Timings { get; init; }
 
+    /// <summary>The silo running the job grain (and its parameter server).</summary>
+    [Id(15)] public string? Silo { get; init; }
+
+    /// <summary>How many times a lost worker was re-initialized and its step asked again.</summary>
+    [Id(16)] public int WorkerRecoveries { get; init; }
+
     public double? FinalTestAccuracy => Epochs.Count > 0 ? Epochs[^1].TestAccuracy : null;
 }

@@ -38,7 +38,7 @@ public sealed class JobGrain(DatasetCache datasets, ILogger<JobGrain> logger) : 
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _status = new JobStatus { JobId = JobId, State = JobState.Pending };
+        _status = new JobStatus { JobId = JobId, State = JobState.Pending, Silo = RuntimeIdentity };
         return Task.CompletedTask;
     }
 
@@ -142,8 +142,7 @@ public sealed class JobGrain(DatasetCache datasets, ILogger<JobGrain> logger) : 
                 .ToArray();
 
             var weights = await server.InitializeAsync(spec);
-            _workers = await Task.WhenAll(workers.Select((w, k) =>
-                w.InitializeAsync(new WorkerSetup { JobId = JobId, Shard = k, ShardCount = spec.Workers, Spec = spec })));
+            _workers = await Task.WhenAll(workers.Select((w, k) => w.InitializeAsync(Setup(spec, k))));
 
             var sampleCount = _workers[0].TrainCount;
             var stepsPerEpoch = BatchPlan.StepsPerEpoch(sampleCount, spec.GlobalBatchSize);
@@ -170,7 +169,7 @@ public sealed class JobGrain(DatasetCache datasets, ILogger<JobGrain> logger) : 
                     cancellation.ThrowIfCancellationRequested();
                     var request = new StepRequest { Epoch = epoch, StepInEpoch = b, GlobalStep = step, Version = weights.Version, Weights = weights.Weights };
                     var stepStart = Stopwatch.GetTimestamp();
-                    var shards = await Task.WhenAll(workers.Select(w => w.ComputeGradientAsync(request)));
+                    var shards = await Task.WhenAll(workers.Select((w, k) => ComputeWithRecoveryAsync(w, k, spec, request, cancellation)));
                     var fanOut = Stopwatch.GetElapsedTime(stepStart).TotalSeconds;
                     weights = await server.ApplyAsync(new StepGradients { GlobalStep = step, Shards = shards });
                     _timings.Add(shards, fanOut, Stopwatch.GetElapsedTime(stepStart).TotalSeconds, weights.UpdateSeconds);
@@ -217,6 +216,48 @@ public sealed class JobGrain(DatasetCache datasets, ILogger<JobGrain> logger) : 
             Finish(JobState.Failed, e is AggregateException { InnerException: { } inner } ? inner.Message : e.Message);
         }
     }
+
+    private WorkerSetup Setup(JobSpec spec, int shard) => new() { JobId = JobId, Shard = shard, ShardCount = spec.Workers, Spec = spec };
+
+    /// <summary>
+    /// One worker's step, surviving the loss of the worker's silo: the step is idempotent per
+    /// (job, step, shard), so after a failure the worker (re-activated on a live silo by Orleans)
+    /// is initialized again from the spec and asked for the same step. The weights come with the
+    /// request and the data from the silo's disk, so nothing is lost and the result is the same.
+    /// </summary>
+    private async Task<ShardGradient> ComputeWithRecoveryAsync(IWorkerGrain worker, int shard, JobSpec spec, StepRequest request, CancellationToken cancellation)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await worker.ComputeGradientAsync(request);
+            }
+            catch (Exception e) when (IsWorkerLoss(e) && attempt < MaxWorkerAttempts)
+            {
+                logger.LogWarning("Job {JobId}: worker {Shard} lost at step {Step} ({Error}); re-initializing it (attempt {Attempt})",
+                    JobId, shard, request.GlobalStep, e.Message, attempt);
+                _status = _status with { WorkerRecoveries = _status.WorkerRecoveries + 1 };
+                // Give membership time to declare the dead silo, so the next call lands on a live one.
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(10, attempt)), cancellation);
+                try
+                {
+                    var info = await worker.InitializeAsync(Setup(spec, shard));
+                    _workers = _workers.Select((w, k) => k == shard ? info : w).ToArray();
+                }
+                catch (Exception again) when (IsWorkerLoss(again))
+                {
+                    // Still unreachable: the next attempt tries again.
+                }
+            }
+        }
+    }
+
+    private const int MaxWorkerAttempts = 8;
+
+    private static bool IsWorkerLoss(Exception e) =>
+        e is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException or WorkerStateLostException
+            or Orleans.Runtime.Messaging.ConnectionFailedException;
 
     private void Finish(JobState state, string? error)
     {

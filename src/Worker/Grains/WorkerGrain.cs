@@ -75,7 +75,7 @@ public sealed class WorkerGrain(DatasetCache datasets) : Grain, IWorkerGrain
     {
         if (_setup is null || _training is null || _data is null || _replica is null)
         {
-            throw new InvalidOperationException($"Worker {this.GetPrimaryKeyString()} was not initialized (was its silo restarted?)");
+            throw new WorkerStateLostException($"Worker {this.GetPrimaryKeyString()} was not initialized (was its silo restarted?)");
         }
 
         if (_last is { } last && last.GlobalStep == request.GlobalStep)
@@ -130,7 +130,7 @@ public sealed class WorkerGrain(DatasetCache datasets) : Grain, IWorkerGrain
     {
         if (_training is null || _test is null)
         {
-            throw new InvalidOperationException($"Worker {this.GetPrimaryKeyString()} was not initialized");
+            throw new WorkerStateLostException($"Worker {this.GetPrimaryKeyString()} was not initialized");
         }
 
         var network = _training.Network;
