@@ -24,6 +24,7 @@ public sealed class ParameterServerGrain : Grain, IParameterServerGrain
     private WeightsSnapshot _current = new();
 
     private float[]? _mean;
+    private readonly float[]?[] _buffers = new float[2][];
 
     public Task<WeightsSnapshot> InitializeAsync(JobSpec spec)
     {
@@ -38,7 +39,8 @@ public sealed class ParameterServerGrain : Grain, IParameterServerGrain
         return Task.FromResult(_current);
     }
 
-    public Task<WeightsSnapshot> GetWeightsAsync() => Task.FromResult(_current);
+    /// <summary>A copy: the vectors this grain publishes to the job are reused two versions later.</summary>
+    public Task<WeightsSnapshot> GetWeightsAsync() => Task.FromResult(_current with { Weights = FloatBlock.CopyOf(_current.Weights.Span) });
 
     public Task<WeightsSnapshot> ApplyAsync(StepGradients gradients)
     {
@@ -60,8 +62,14 @@ public sealed class ParameterServerGrain : Grain, IParameterServerGrain
         var clock = System.Diagnostics.Stopwatch.StartNew();
         _mean ??= new float[_current.Weights.Length];
         var (shardGradients, counts) = GradientAverager.Ordered(gradients.Shards, _mean.Length);
-        // A new array: the published one may still be in use. Uninitialized: every element is written.
-        var next = GC.AllocateUninitializedArray<float>(_mean.Length);
+        // Two weight buffers in turn: version v+1 overwrites the buffer of v−1, whose readers (the
+        // workers of step v−1) finished before this step began. Synchronous protocol only; outside
+        // readers get copies (GetWeightsAsync).
+        var next = _buffers[(int)(_current.Version + 1) & 1];
+        if (next is null || next.Length != _mean.Length || ReferenceEquals(next, _current.Weights.ReadOnlyArray()))
+        {
+            next = _buffers[(int)(_current.Version + 1) & 1] = GC.AllocateUninitializedArray<float>(_mean.Length);
+        }
         var current = _current.Weights.ReadOnlyArray();
         var mean = _mean;
         var optimizer = _optimizer;

@@ -28,6 +28,11 @@ public sealed class WorkerGrain(DatasetCache datasets) : Grain, IWorkerGrain
     // The last answer, returned again if the same step is asked for twice (a retry after a timeout).
     private ShardGradient? _last;
 
+    /// <summary>Steps shorter than this run in the grain's turn; the first step always goes to the pool.</summary>
+    private const double InlineComputeSeconds = 0.02;
+    private double _lastComputeSeconds = double.PositiveInfinity;
+    private readonly float[]?[] _gradients = new float[2][];
+
     public async Task<WorkerInfo> InitializeAsync(WorkerSetup setup)
     {
         if (_setup is not null && _setup == setup)
@@ -101,19 +106,28 @@ public sealed class WorkerGrain(DatasetCache datasets) : Grain, IWorkerGrain
             _orderEpoch = request.Epoch;
         }
 
-        // A new array per step: it is handed over to the parameter server, never reused.
-        // Uninitialized: the replica writes every element.
-        var gradient = GC.AllocateUninitializedArray<float>(request.Weights.Length);
+        // Two gradient buffers, used in turn: the one sent at step t is read by the parameter server
+        // during step t's update, which ends before step t+1 is asked for, so step t+2 may write it
+        // again. (Valid for the synchronous protocol; an asynchronous mode must hand buffers over.)
+        var gradient = _gradients[(int)(request.GlobalStep & 1)];
+        if (gradient is null || gradient.Length != request.Weights.Length)
+        {
+            gradient = _gradients[(int)(request.GlobalStep & 1)] = GC.AllocateUninitializedArray<float>(request.Weights.Length);
+        }
         var replica = _replica;
         var train = _data.Train;
         var rows = new ReadOnlyMemory<int>(_order, start, count);
         var weights = request.Weights.ReadOnlyArray();
 
-        // The math runs on the thread pool, not in the grain's turn; nothing else touches this grain's
-        // fields meanwhile because the grain is not reentrant.
+        // A step of a few milliseconds runs in the grain's turn (a thread hop would cost a tenth of
+        // it); a longer one runs on the thread pool so it never holds a scheduler thread for long.
+        // Nothing else touches this grain's fields meanwhile: the grain is not reentrant.
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var loss = await Task.Run(() => replica.ComputeGradient(weights, train, rows.Span, gradient));
+        var loss = _lastComputeSeconds < InlineComputeSeconds
+            ? replica.ComputeGradient(weights, train, rows.Span, gradient)
+            : await Task.Run(() => replica.ComputeGradient(weights, train, rows.Span, gradient));
         var seconds = clock.Elapsed.TotalSeconds;
+        _lastComputeSeconds = seconds;
 
         return _last = new ShardGradient
         {
