@@ -92,6 +92,7 @@ public sealed class JobLifecycleTests(ClusterFixture fixture, ITestOutputHelper 
 
     [Theory]
     [InlineData("Network", "784-x-10")]
+    [InlineData("Network", "784-8192-8192-10")] // 71 M parameters: over the message limit
     [InlineData("Activation", "swish")]
     [InlineData("Loss", "kl")]
     [InlineData("LearningRate", "-1")]

@@ -36,6 +36,21 @@ public sealed class LocalClusterEndToEndTests
             Assert.Contains("e2e-job", submit.Output);
             Assert.Contains("Completed", submit.Output);
 
+            // The main command: `train` finds the running cluster and trains over 2 workers on 2 silos.
+            var train = await ProcessRunner.RunAsync("dotnet",
+                [ProcessRunner.ClientDll(), "train", "--gateway", gateways, "--model", "784-16-10", "--workers", "2", "--epochs", "1", "--batch", "128", "--json"],
+                TimeSpan.FromMinutes(3));
+            Assert.True(train.ExitCode == 0, train.ToString());
+            using (var json = System.Text.Json.JsonDocument.Parse(train.Output))
+            {
+                var root = json.RootElement;
+                Assert.Equal("cluster", root.GetProperty("mode").GetString());
+                Assert.Contains($"{BaseGatewayPort}", root.GetProperty("cluster").GetString());
+                Assert.Equal(2, root.GetProperty("silos").GetInt32());
+                Assert.Equal(2, root.GetProperty("workers").GetInt32());
+                Assert.True(root.GetProperty("testAccuracy").GetDouble() > 0.85, train.Output);
+            }
+
             var jobs = await ProcessRunner.RunAsync("dotnet", [ProcessRunner.ClientDll(), "jobs", "--gateway", gateways], TimeSpan.FromMinutes(1));
             Assert.True(jobs.ExitCode == 0, jobs.ToString());
             Assert.Contains("e2e-job", jobs.Output);
@@ -50,6 +65,7 @@ public sealed class LocalClusterEndToEndTests
         }
 
         Assert.Empty(Directory.GetFiles(runDir, "*.pid"));
+        Directory.Delete(runDir, recursive: true);
     }
 
     [Fact]
@@ -61,5 +77,38 @@ public sealed class LocalClusterEndToEndTests
 
         Assert.Equal(3, result.ExitCode);
         Assert.Contains("No DistTrain cluster reachable", result.Error);
+    }
+
+    [Theory]
+    [InlineData("train --local --lr -1", "--lr")]
+    [InlineData("train --local --batch 0", "--batch")]
+    [InlineData("train --local --model 100-10", "784 features")]
+    [InlineData("train --local --data /no/such/folder", "/no/such/folder")]
+    [InlineData("evaluate --model /no/such/model.dtm", "model.dtm")]
+    [InlineData("graph 2*log(x1 --at x1=1", "position")]
+    public async Task Console_RejectsBadInput_WithOneClearLine(string arguments, string named)
+    {
+        var result = await ProcessRunner.RunAsync("dotnet", [ProcessRunner.ClientDll(), .. arguments.Split(' ')], TimeSpan.FromSeconds(60));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(named, result.Error);
+        Assert.StartsWith("error: ", result.Error);
+        Assert.DoesNotContain("   at ", result.Error); // no stack trace
+    }
+
+    [Fact]
+    public async Task Console_TrainLocal_PrintsOneJsonResult()
+    {
+        var result = await ProcessRunner.RunAsync("dotnet",
+            [ProcessRunner.ClientDll(), "train", "--local", "--epochs", "1", "--json"], TimeSpan.FromMinutes(2));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var json = System.Text.Json.JsonDocument.Parse(result.Output);
+        var root = json.RootElement;
+        Assert.True(root.GetProperty("testAccuracy").GetDouble() > 0.85, result.Output);
+        Assert.Equal(1, root.GetProperty("epochs").GetInt32());
+        Assert.True(root.GetProperty("samplesPerSecond").GetDouble() > 0);
+        Assert.True(root.GetProperty("trainLoss").GetDouble() > 0);
+        Assert.True(root.GetProperty("seconds").GetDouble() > 0);
     }
 }

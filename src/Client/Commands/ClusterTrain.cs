@@ -111,7 +111,16 @@ internal static class ClusterTrain
         }
         var epochs = status.Epochs.Select(e => new EpochResult(e.Epoch, e.TrainLoss, e.TestAccuracy,
             e.SamplesPerSecond > 0 ? status.StepsPerEpoch * (double)spec.GlobalBatchSize / e.SamplesPerSecond : 0, e.SamplesPerSecond)).ToList();
-        TrainCommand.Report(new TrainingResult(epochs, []), json, new { mode = "cluster", jobId, workers, cluster = where, silos, wallSeconds = seconds });
+        TrainCommand.Report(new TrainingResult(epochs, []), json, new Dictionary<string, object?>
+        {
+            ["mode"] = "cluster",
+            ["jobId"] = jobId,
+            ["workers"] = workers,
+            ["cluster"] = where,
+            ["silos"] = silos,
+            ["wallSeconds"] = seconds,
+            ["workerRecoveries"] = status.WorkerRecoveries,
+        });
         return 0;
     }
 

@@ -53,27 +53,31 @@ internal static class TrainCommand
                 Console.WriteLine($"Model saved to {path}");
             }
         }
-        Report(result, json, new { mode = "local", threads = trainer.Threads });
+        Report(result, json, new Dictionary<string, object?> { ["mode"] = "local", ["threads"] = trainer.Threads });
         return 0;
     }
 
     /// <summary>Prints the final table, or one JSON object with the result and <paramref name="extra"/>.</summary>
-    internal static void Report(TrainingResult result, bool json, object extra)
+    internal static void Report(TrainingResult result, bool json, Dictionary<string, object?> extra)
     {
         var last = result.Last;
         var seconds = result.Epochs.Sum(e => e.Seconds);
         if (json)
         {
-            JsonOut.Write(new
+            var output = new Dictionary<string, object?>
             {
-                testAccuracy = last.TestAccuracy,
-                trainLoss = last.TrainLoss,
-                epochs = result.Epochs.Count,
-                samplesPerSecond = result.Epochs.Sum(e => e.SamplesPerSecond * e.Seconds) / seconds,
-                seconds,
-                details = extra,
-                epochResults = result.Epochs,
-            });
+                ["testAccuracy"] = last.TestAccuracy,
+                ["trainLoss"] = last.TrainLoss,
+                ["epochs"] = result.Epochs.Count,
+                ["samplesPerSecond"] = result.Epochs.Sum(e => e.SamplesPerSecond * e.Seconds) / seconds,
+                ["seconds"] = seconds,
+            };
+            foreach (var (key, value) in extra)
+            {
+                output[key] = value;
+            }
+            output["epochResults"] = result.Epochs;
+            JsonOut.Write(output);
             return;
         }
         ProgressDisplay.PrintTable(result.Epochs);

@@ -14,6 +14,12 @@ public sealed record TrainingSetup(JobSpec Spec, NetworkSpec Network, ModelSpec 
     /// <summary>More workers than this is a typo rather than a plan.</summary>
     public const int MaxWorkers = 256;
 
+    /// <summary>
+    /// The weights (and each gradient) travel as one message per step; Orleans closes a connection
+    /// over a 100 MB message. 16 M parameters (64 MB) keeps every payload well below that.
+    /// </summary>
+    public const int MaxParameters = 16 * 1024 * 1024;
+
     public static (TrainingSetup? Setup, string? Field, string? Error) TryCreate(JobSpec? spec)
     {
         if (spec is null)
@@ -49,6 +55,17 @@ public sealed record TrainingSetup(JobSpec Spec, NetworkSpec Network, ModelSpec 
         catch (Exception e) when (e is ArgumentException or FormatException or OverflowException)
         {
             return Fail(nameof(JobSpec.Network), $"\"{spec.Network}\" is not a layer list like \"784-16-16-10\": {e.Message}");
+        }
+
+        long parameters = 0;
+        for (var l = 0; l < network.LayerCount; l++)
+        {
+            parameters += (long)network.LayerSizes[l] * network.LayerSizes[l + 1] + network.LayerSizes[l + 1];
+        }
+
+        if (parameters > MaxParameters)
+        {
+            return Fail(nameof(JobSpec.Network), $"{spec.Network} has {parameters:N0} parameters; a job can ship at most {MaxParameters:N0} ({MaxParameters * 4 / (1024 * 1024)} MB) per message");
         }
 
         if (!float.IsFinite(spec.LearningRate) || spec.LearningRate <= 0)
