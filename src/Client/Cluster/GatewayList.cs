@@ -27,17 +27,24 @@ public static class GatewayList
         var colon = text.LastIndexOf(':');
         var host = colon > 0 ? text[..colon] : text;
         var port = ClusterIdentity.DefaultGatewayPort;
-        if (colon > 0 && !int.TryParse(text.AsSpan(colon + 1), out port))
+        if (colon > 0 && (!int.TryParse(text.AsSpan(colon + 1), out port) || port is <= 0 or > 65535))
         {
-            throw new FormatException($"Gateway \"{text}\" is not host:port");
+            throw new FormatException($"--gateway: \"{text}\" is not host:port (a port from 1 to 65535)");
         }
 
         if (!IPAddress.TryParse(host.Trim('[', ']'), out var address))
         {
-            address = host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
-                ? IPAddress.Loopback
-                : Dns.GetHostAddresses(host).FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork)
-                  ?? throw new FormatException($"Gateway host \"{host}\" has no IPv4 address");
+            try
+            {
+                address = host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+                    ? IPAddress.Loopback
+                    : Dns.GetHostAddresses(host).FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork)
+                      ?? throw new FormatException($"--gateway: host \"{host}\" has no IPv4 address");
+            }
+            catch (SocketException e)
+            {
+                throw new FormatException($"--gateway: host \"{host}\" is unknown ({e.Message})", e);
+            }
         }
 
         return new IPEndPoint(address, port);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DistTrain.Client.Output;
 using DistTrain.Contracts.Grains;
 using Spectre.Console;
 
@@ -12,7 +13,7 @@ internal static class CancelCommand
         var id = new Argument<string>("id") { Description = "Job id" };
         var command = new Command("cancel", "Cancel a running job") { id };
         ClusterCommandOptions.AddTo(command);
-        command.SetAction(async (parse, cancellationToken) =>
+        command.SetAction((parse, cancellationToken) => UserError.GuardAsync(async () =>
         {
             await using var connection = await ClusterCommandOptions.ConnectAsync(parse, cancellationToken);
             if (connection is null)
@@ -20,10 +21,15 @@ internal static class CancelCommand
                 return ClusterCommandOptions.Unreachable;
             }
 
-            var status = await connection.Client.GetGrain<IJobGrain>(parse.GetValue(id)!).CancelAsync();
+            if (await ClusterCommandOptions.ExistingJobAsync(connection.Client, parse.GetValue(id)!) is not { } job)
+            {
+                return UserError.ExitCode;
+            }
+
+            var status = await job.CancelAsync();
             AnsiConsole.MarkupLineInterpolated($"{status.JobId}: {status.State} (cancellation takes effect after the step in flight)");
             return 0;
-        });
+        }));
         return command;
     }
 }

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using DistTrain.Client.Cluster;
+using DistTrain.Contracts.Grains;
+using DistTrain.Contracts.Messages;
 using Spectre.Console;
 
 namespace DistTrain.Client.Commands;
@@ -42,5 +44,19 @@ internal static class ClusterCommandOptions
         }
 
         return connection;
+    }
+
+    /// <summary>The job grain for <paramref name="jobId"/>, or null (after saying so) when the cluster
+    /// never ran such a job: a grain call would otherwise create an empty job under that id.</summary>
+    public static async Task<IJobGrain?> ExistingJobAsync(IClusterClient client, string jobId)
+    {
+        var job = client.GetGrain<IJobGrain>(jobId);
+        var status = await job.GetStatusAsync();
+        if (status.State == JobState.Pending && status.Spec is null)
+        {
+            Console.Error.WriteLine($"error: no job '{jobId}' on this cluster (see `disttrain jobs`).");
+            return null;
+        }
+        return job;
     }
 }

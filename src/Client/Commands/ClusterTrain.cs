@@ -20,13 +20,14 @@ internal static class ClusterTrain
         UserError.Require(workers > 0, "--workers", $"must be at least 1; got {workers}.");
         var options = settings.ToOptions(parse, threads: 0);
         RejectLocalOnly(parse, settings, options);
+        settings.ValidateOut(parse);
         var json = parse.GetValue(settings.Json);
         var dataPath = parse.GetValue(settings.Data);
         var spec = new JobSpec
         {
             Network = options.Model.Network.ToString(),
             Activation = options.Model.Network.Activation.ToString().ToLowerInvariant(),
-            Loss = options.Model.Loss.ToString(),
+            Loss = ModelSpec.LossName(options.Model.Loss),
             LearningRate = options.Sgd.LearningRate,
             Momentum = options.Sgd.Momentum,
             Nesterov = options.Sgd.Nesterov,

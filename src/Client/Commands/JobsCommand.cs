@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DistTrain.Client.Output;
 using DistTrain.Contracts.Grains;
 using Spectre.Console;
 
@@ -11,7 +12,7 @@ internal static class JobsCommand
     {
         var command = new Command("jobs", "List the jobs submitted to the cluster");
         ClusterCommandOptions.AddTo(command);
-        command.SetAction(async (parse, cancellationToken) =>
+        command.SetAction((parse, cancellationToken) => UserError.GuardAsync(async () =>
         {
             await using var connection = await ClusterCommandOptions.ConnectAsync(parse, cancellationToken);
             if (connection is null)
@@ -44,7 +45,7 @@ internal static class JobsCommand
             }
 
             return 0;
-        });
+        }));
         return command;
     }
 }

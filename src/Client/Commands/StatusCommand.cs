@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DistTrain.Client.Output;
 using DistTrain.Contracts.Grains;
 using DistTrain.Contracts.Messages;
 using Spectre.Console;
@@ -13,7 +14,7 @@ internal static class StatusCommand
         var id = new Argument<string>("id") { Description = "Job id" };
         var command = new Command("status", "Show a job's status") { id };
         ClusterCommandOptions.AddTo(command);
-        command.SetAction(async (parse, cancellationToken) =>
+        command.SetAction((parse, cancellationToken) => UserError.GuardAsync(async () =>
         {
             await using var connection = await ClusterCommandOptions.ConnectAsync(parse, cancellationToken);
             if (connection is null)
@@ -30,7 +31,7 @@ internal static class StatusCommand
 
             StatusView.Write(status);
             return 0;
-        });
+        }));
         return command;
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DistTrain.Client.Output;
 using DistTrain.Client.Cluster;
 using DistTrain.Contracts.Messages;
 using Spectre.Console;
@@ -38,7 +39,7 @@ internal static class SubmitCommand
             trainLimit, testLimit, maxSteps, wait,
         };
         ClusterCommandOptions.AddTo(command);
-        command.SetAction(async (parse, cancellationToken) =>
+        command.SetAction((parse, cancellationToken) => UserError.GuardAsync(async () =>
         {
             var spec = new JobSpec
             {
@@ -84,7 +85,7 @@ internal static class SubmitCommand
                 Console.Error.WriteLine($"Rejected: {e.Message}");
                 return 2;
             }
-        });
+        }));
         return command;
     }
 }

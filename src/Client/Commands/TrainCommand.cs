@@ -35,7 +35,9 @@ internal static class TrainCommand
     {
         UserError.Require(threads >= 0, "--threads", $"must be 0 (all cores) or more; got {threads}.");
         var options = settings.ToOptions(parse, threads);
+        settings.ValidateOut(parse);
         var (train, test) = settings.LoadData(parse, options.Model);
+        options = TrainSettings.FitSchedule(options, train.Count);
         var json = parse.GetValue(settings.Json);
         using var trainer = new LocalTrainer(options, train);
         if (!json)

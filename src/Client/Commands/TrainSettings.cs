@@ -53,8 +53,9 @@ internal sealed class TrainSettings
         var schedule = parse.GetValue(Schedule)!.Trim().ToLowerInvariant() switch
         {
             "constant" => null,
-            "step" => new LearningRateSchedule(ScheduleKind.Step, StepSize: 1000, Gamma: 0.5f),
-            "cosine" => new LearningRateSchedule(ScheduleKind.Cosine, TotalSteps: epochs * 1000),
+            // Lengths in steps are set once the data (and so the steps per epoch) is known: FitSchedule.
+            "step" => new LearningRateSchedule(ScheduleKind.Step, Gamma: 0.5f),
+            "cosine" => new LearningRateSchedule(ScheduleKind.Cosine),
             var other => throw new ArgumentException($"--schedule: '{other}' is not constant, step or cosine."),
         };
         var sgd = new SgdOptions(lr, parse.GetValue(Momentum), parse.GetValue(Nesterov), parse.GetValue(WeightDecay), parse.GetValue(ClipNorm), schedule);
@@ -68,6 +69,41 @@ internal sealed class TrainSettings
         }
         var model = loss == LossKind.Hinge ? new ModelSpec(network, loss, HingeMargin: delta) : new ModelSpec(network, loss, HuberDelta: delta);
         return new TrainingOptions(model, sgd, epochs, batch, parse.GetValue(Seed), threads);
+    }
+
+    /// <summary>Sizes the schedule to the data: the step schedule halves η every epoch, the cosine
+    /// one reaches its minimum at the end of the last epoch.</summary>
+    public static TrainingOptions FitSchedule(TrainingOptions options, int trainCount)
+    {
+        if (options.Sgd.Schedule is not { } schedule)
+        {
+            return options;
+        }
+        var stepsPerEpoch = BatchPlan.StepsPerEpoch(trainCount, options.BatchSize);
+        var fitted = schedule with { StepSize = stepsPerEpoch, TotalSteps = stepsPerEpoch * options.Epochs };
+        return options with { Sgd = options.Sgd with { Schedule = fitted } };
+    }
+
+    /// <summary>Checks --out before training, so a bad path never costs a finished model.</summary>
+    public void ValidateOut(ParseResult parse)
+    {
+        if (parse.GetValue(Out) is not { } path)
+        {
+            return;
+        }
+        UserError.Require(!Directory.Exists(path), "--out", $"'{path}' is a directory; give a file name such as model.dtm.");
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        try
+        {
+            if (directory is not null)
+            {
+                Directory.CreateDirectory(directory);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ArgumentException($"--out: cannot create folder '{directory}': {e.Message}");
+        }
     }
 
     /// <summary>Loads the training and test sets the options name.</summary>

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DistTrain.Client.Output;
 using DistTrain.Client.Cluster;
 using DistTrain.Contracts.Grains;
 using DistTrain.Contracts.Messages;
@@ -14,7 +15,7 @@ internal static class WatchCommand
         var id = new Argument<string>("id") { Description = "Job id" };
         var command = new Command("watch", "Follow a job's progress until it finishes") { id };
         ClusterCommandOptions.AddTo(command);
-        command.SetAction(async (parse, cancellationToken) =>
+        command.SetAction((parse, cancellationToken) => UserError.GuardAsync(async () =>
         {
             await using var connection = await ClusterCommandOptions.ConnectAsync(parse, cancellationToken);
             if (connection is null)
@@ -22,10 +23,15 @@ internal static class WatchCommand
                 return ClusterCommandOptions.Unreachable;
             }
 
-            var status = await FollowAsync(connection.Client.GetGrain<IJobGrain>(parse.GetValue(id)!), cancellationToken);
+            if (await ClusterCommandOptions.ExistingJobAsync(connection.Client, parse.GetValue(id)!) is not { } job)
+            {
+                return UserError.ExitCode;
+            }
+
+            var status = await FollowAsync(job, cancellationToken);
             StatusView.Write(status);
             return StatusView.ExitCode(status);
-        });
+        }));
         return command;
     }
 

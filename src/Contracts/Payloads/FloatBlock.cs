@@ -9,7 +9,10 @@ namespace DistTrain.Contracts.Payloads;
 /// Orleans' built-in <c>float[]</c> codec writes every element with its own field header (5 bytes and
 /// ~7 ns per float); <see cref="FloatBlockCodec"/> writes the block as one length-prefixed run of raw
 /// bytes instead. Inside a silo <see cref="FloatBlockCopier"/> passes the same instance, so a block
-/// must never change once it has been built: the constructor takes ownership of the array.
+/// must never change while anyone may still read it: the constructor takes ownership of the array.
+/// The synchronous protocol relies on that window being short: a worker's gradient and the
+/// parameter server's weights are rewritten two steps later, when every reader of the old block has
+/// finished (see WorkerGrain and ParameterServerGrain); readers outside the step loop get copies.
 /// </remarks>
 [Immutable]
 public sealed class FloatBlock

@@ -200,13 +200,15 @@ internal static unsafe class SgemmAvx512
                 Gather(low + p, rowStarts, validLow).Store(dst);
                 if (panelWidth == Nr)
                 {
-                    Gather(high + p, rowStarts, validHigh).Store(dst + Lanes);
+                    // Past column 16 only when the panel has such columns: otherwise the high half's
+                    // base row would lie beyond the end of Bᵀ.
+                    (width > Lanes ? Gather(high + p, rowStarts, validHigh) : Vector512<float>.Zero).Store(dst + Lanes);
                 }
             }
         }
 
         /// <summary>Loads source[offsets[i]] for the lanes in <paramref name="valid"/>, 0 elsewhere
-        /// (invalid lanes read offset 0, which is always in bounds, and are then masked out).</summary>
+        /// (invalid lanes read offset 0 — the panel's first column, in bounds — and are masked out).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static Vector512<float> Gather(float* source, Vector512<int> offsets, Vector512<int> valid)
         {

@@ -107,23 +107,32 @@ public static class ModelFile
         {
             throw new InvalidDataException($"Model file '{path}': format version {version} is not supported (this build reads version {Version}).");
         }
-        var activationKind = Enum.TryParse<ActivationKind>(activation, out var a)
+        var activationKind = Enum.TryParse<ActivationKind>(activation, out var a) && Enum.IsDefined(a) && !char.IsDigit(activation![0])
             ? a : throw new InvalidDataException($"Model file '{path}': field 'activation' has unknown value '{activation}'.");
-        var lossKind = Enum.TryParse<LossKind>(loss, out var l)
+        var lossKind = Enum.TryParse<LossKind>(loss, out var l) && Enum.IsDefined(l) && !char.IsDigit(loss![0])
             ? l : throw new InvalidDataException($"Model file '{path}': field 'loss' has unknown value '{loss}'.");
         NetworkSpec spec;
         try
         {
             spec = NetworkSpec.Parse(network ?? throw new InvalidDataException($"Model file '{path}': field 'network' is missing."), activationKind);
         }
-        catch (FormatException e)
+        catch (Exception e) when (e is FormatException or ArgumentException)
         {
             throw new InvalidDataException($"Model file '{path}': field 'network': {e.Message}", e);
         }
-        if (parameters is null || parameters.Length != spec.ParameterCount * sizeof(float))
+        long needed;
+        try
+        {
+            needed = (long)spec.ParameterCount * sizeof(float);
+        }
+        catch (OverflowException e)
+        {
+            throw new InvalidDataException($"Model file '{path}': field 'network' ({spec}) has more parameters than any model file can hold.", e);
+        }
+        if (parameters is null || parameters.Length != needed)
         {
             throw new InvalidDataException(
-                $"Model file '{path}': field 'parameters' holds {parameters?.Length ?? 0} bytes; network {spec} needs {spec.ParameterCount * sizeof(float)}.");
+                $"Model file '{path}': field 'parameters' holds {parameters?.Length ?? 0} bytes; network {spec} needs {needed}.");
         }
         var values = MemoryMarshal.Cast<byte, float>(parameters).ToArray();
         var modelSpec = lossKind == LossKind.Hinge

@@ -41,12 +41,23 @@ public sealed record ModelSpec(NetworkSpec Network, LossKind Loss = LossKind.Cro
         }
     }
 
+    /// <summary>The name <see cref="ParseLoss"/> reads back: "cross-entropy", "squared", "absolute", "huber", "hinge".</summary>
+    public static string LossName(LossKind loss) => loss switch
+    {
+        LossKind.CrossEntropy => "cross-entropy",
+        LossKind.SquaredError => "squared",
+        LossKind.AbsoluteError => "absolute",
+        LossKind.Huber => "huber",
+        LossKind.Hinge => "hinge",
+        _ => throw new ArgumentOutOfRangeException(nameof(loss), loss, "Unknown loss."),
+    };
+
     /// <summary>Parses "cross-entropy", "squared", "absolute", "huber" or "hinge".</summary>
     public static LossKind ParseLoss(string text) => text.Trim().ToLowerInvariant() switch
     {
         "cross-entropy" or "crossentropy" or "ce" or "xent" => LossKind.CrossEntropy,
-        "squared" or "mse" or "squared-error" => LossKind.SquaredError,
-        "absolute" or "mae" or "absolute-error" => LossKind.AbsoluteError,
+        "squared" or "mse" or "squared-error" or "squarederror" => LossKind.SquaredError,
+        "absolute" or "mae" or "absolute-error" or "absoluteerror" => LossKind.AbsoluteError,
         "huber" => LossKind.Huber,
         "hinge" => LossKind.Hinge,
         _ => throw new FormatException($"Unknown loss '{text}'; expected cross-entropy, squared, absolute, huber or hinge."),

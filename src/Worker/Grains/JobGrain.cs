@@ -175,9 +175,10 @@ public sealed class JobGrain(DatasetCache datasets, ILogger<JobGrain> logger) : 
                     _timings.Add(shards, fanOut, Stopwatch.GetElapsedTime(stepStart).TotalSeconds, weights.UpdateSeconds);
 
                     var loss = GradientAverager.WeightedLoss(shards);
-                    lossSum += loss;
+                    var stepSamples = shards.Sum(s => (long)s.SampleCount);
+                    lossSum += loss * stepSamples; // weighted by samples, as the local trainer does
                     stepsThisEpoch++;
-                    samples += shards.Sum(s => (long)s.SampleCount);
+                    samples += stepSamples;
                     var rate = samples / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
                     _status = _status with { Epoch = epoch, Step = step + 1, Loss = loss, SamplesPerSecond = rate, WeightsVersion = weights.Version, Timings = _timings.Snapshot() };
                     Publish(Progress(ProgressKind.Step));
@@ -189,7 +190,7 @@ public sealed class JobGrain(DatasetCache datasets, ILogger<JobGrain> logger) : 
                 {
                     Epoch = epoch,
                     Steps = stepsThisEpoch,
-                    TrainLoss = lossSum / Math.Max(stepsThisEpoch, 1),
+                    TrainLoss = lossSum / Math.Max(samples, 1),
                     TestAccuracy = evaluation.Accuracy,
                     SamplesPerSecond = samples / Math.Max(trainingSeconds, 1e-9),
                 };

@@ -76,7 +76,9 @@ public sealed class ParameterServerGrain : Grain, IParameterServerGrain
         // Average and update range by range on every core (memory-bound: one core cannot saturate it).
         // Same arithmetic as the local trainer's, so the results stay bit-identical.
         var parts = Math.Max(1, Math.Min(Environment.ProcessorCount, mean.Length / 4096));
-        Parallel.For(0, parts, part =>
+        // TaskScheduler.Default: inside a grain the current scheduler is the activation's own,
+        // single-threaded one, where a second part could never run while the first waits for it.
+        Parallel.For(0, parts, new ParallelOptions { TaskScheduler = TaskScheduler.Default }, part =>
         {
             var (start, length) = BatchPlan.VectorPart(mean.Length, part, parts);
             var range = mean.AsSpan(start, length);
