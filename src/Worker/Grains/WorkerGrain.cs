@@ -31,7 +31,7 @@ public sealed class WorkerGrain(DatasetCache datasets) : Grain, IWorkerGrain
     /// <summary>Steps shorter than this run in the grain's turn; the first step always goes to the pool.</summary>
     private const double InlineComputeSeconds = 0.02;
     private double _lastComputeSeconds = double.PositiveInfinity;
-    private readonly float[]?[] _gradients = new float[2][];
+    private float[]? _gradient;
 
     public async Task<WorkerInfo> InitializeAsync(WorkerSetup setup)
     {
@@ -106,14 +106,16 @@ public sealed class WorkerGrain(DatasetCache datasets) : Grain, IWorkerGrain
             _orderEpoch = request.Epoch;
         }
 
-        // Two gradient buffers, used in turn: the one sent at step t is read by the parameter server
-        // during step t's update, which ends before step t+1 is asked for, so step t+2 may write it
-        // again. (Valid for the synchronous protocol; an asynchronous mode must hand buffers over.)
-        var gradient = _gradients[(int)(request.GlobalStep & 1)];
-        if (gradient is null || gradient.Length != request.Weights.Length)
+        // One gradient buffer, rewritten every step: the parameter server has read step t's gradient
+        // (ApplyAsync(t) returns) before the job asks for step t+1, and reusing the same megabyte
+        // keeps it in cache. Valid for the synchronous protocol; an asynchronous mode must hand
+        // buffers over instead. Across silos the server reads a copy anyway.
+        if (_gradient is null || _gradient.Length != request.Weights.Length)
         {
-            gradient = _gradients[(int)(request.GlobalStep & 1)] = GC.AllocateUninitializedArray<float>(request.Weights.Length);
+            _gradient = GC.AllocateUninitializedArray<float>(request.Weights.Length);
         }
+        var gradient = _gradient;
+
         var replica = _replica;
         var train = _data.Train;
         var rows = new ReadOnlyMemory<int>(_order, start, count);
