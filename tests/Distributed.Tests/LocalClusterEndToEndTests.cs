@@ -86,6 +86,8 @@ public sealed class LocalClusterEndToEndTests
     [InlineData("train --local --data /no/such/folder", "/no/such/folder")]
     [InlineData("evaluate --model /no/such/model.dtm", "model.dtm")]
     [InlineData("graph 2*log(x1 --at x1=1", "position")]
+    [InlineData("jobs --gateway localhost:abc", "--gateway")]
+    [InlineData("train --local --out /tmp", "--out")]
     public async Task Console_RejectsBadInput_WithOneClearLine(string arguments, string named)
     {
         var result = await ProcessRunner.RunAsync("dotnet", [ProcessRunner.ClientDll(), .. arguments.Split(' ')], TimeSpan.FromSeconds(60));

@@ -54,4 +54,24 @@ public class ModelFileTests : IDisposable
         var e = Assert.Throws<InvalidDataException>(() => ModelFile.Load(path));
         Assert.Contains("parameters", e.Message);
     }
+
+    [Fact]
+    public void Load_RejectsANetworkTooLargeForAnyFile()
+    {
+        // A hand-made file whose network has more parameters than an int counts: a clean error, no overflow.
+        var path = Path.Combine(_directory, "m.dtm");
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        var w = new MessagePack.MessagePackWriter(buffer);
+        w.WriteMapHeader(6);
+        w.Write("format"); w.Write(ModelFile.Format);
+        w.Write("version"); w.Write(ModelFile.Version);
+        w.Write("network"); w.Write("99999-99999-99999");
+        w.Write("activation"); w.Write("ReLU");
+        w.Write("loss"); w.Write("CrossEntropy");
+        w.Write("parameters"); w.Write(new byte[16]);
+        w.Flush();
+        File.WriteAllBytes(path, buffer.WrittenSpan.ToArray());
+        var e = Assert.Throws<InvalidDataException>(() => ModelFile.Load(path));
+        Assert.Contains("m.dtm", e.Message);
+    }
 }

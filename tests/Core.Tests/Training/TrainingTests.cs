@@ -98,3 +98,46 @@ public class TrainingTests(MnistFixture mnist) : IClassFixture<MnistFixture>
         Assert.True(result.Last.TestAccuracy > minimumAccuracy, $"{loss}: {result.Last.TestAccuracy:P1}");
     }
 }
+
+public class RegressionTrainingTests
+{
+    [Fact]
+    public void LinearRegression_OnCsvStyleTargets_RecoversTheWeights()
+    {
+        // y = 3a − 2b + 0.5, learned by a 2-1 network (no hidden layer) with the squared loss.
+        var random = new Random(4);
+        var features = new float[400 * 2];
+        var targets = new float[400];
+        for (var i = 0; i < 400; i++)
+        {
+            features[2 * i] = (float)(random.NextDouble() * 2 - 1);
+            features[2 * i + 1] = (float)(random.NextDouble() * 2 - 1);
+            targets[i] = 3 * features[2 * i] - 2 * features[2 * i + 1] + 0.5f;
+        }
+        var data = new Dataset("line", features, [2], targets, targetWidth: 1);
+        var options = new TrainingOptions(new ModelSpec(NetworkSpec.Parse("2-1"), LossKind.SquaredError), new SgdOptions(0.1f), Epochs: 30, BatchSize: 16, Threads: 2);
+        using var trainer = new LocalTrainer(options, data);
+        var result = trainer.Train();
+        Assert.True(result.Last.TrainLoss < 1e-6, $"loss {result.Last.TrainLoss}");
+        Assert.Equal(3f, trainer.Parameters[0], 2);
+        Assert.Equal(-2f, trainer.Parameters[1], 2);
+        Assert.Equal(0.5f, trainer.Parameters[2], 2);
+    }
+
+    [Fact]
+    public void RegressionData_WithAClassificationLoss_IsRejected()
+    {
+        var data = new Dataset("line", new float[4], [2], new float[2], targetWidth: 1);
+        var options = new TrainingOptions(new ModelSpec(NetworkSpec.Parse("2-1"), LossKind.CrossEntropy), new SgdOptions());
+        Assert.Contains("class labels", Assert.Throws<ArgumentException>(() => new LocalTrainer(options, data)).Message);
+    }
+
+    [Fact]
+    public void LossNames_ReadBackAsTheSameLoss()
+    {
+        foreach (var loss in Enum.GetValues<LossKind>())
+        {
+            Assert.Equal(loss, ModelSpec.ParseLoss(ModelSpec.LossName(loss)));
+        }
+    }
+}
