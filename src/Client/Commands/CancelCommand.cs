@@ -13,19 +13,8 @@ internal static class CancelCommand
         var id = new Argument<string>("id") { Description = "Job id" };
         var command = new Command("cancel", "Cancel a running job") { id };
         ClusterCommandOptions.AddTo(command);
-        command.SetAction((parse, cancellationToken) => UserError.GuardAsync(async () =>
+        command.SetAction(ClusterCommandOptions.OnJob(id, async (job, _) =>
         {
-            await using var connection = await ClusterCommandOptions.ConnectAsync(parse, cancellationToken);
-            if (connection is null)
-            {
-                return ClusterCommandOptions.Unreachable;
-            }
-
-            if (await ClusterCommandOptions.ExistingJobAsync(connection.Client, parse.GetValue(id)!) is not { } job)
-            {
-                return UserError.ExitCode;
-            }
-
             var status = await job.CancelAsync();
             AnsiConsole.MarkupLineInterpolated($"{status.JobId}: {status.State} (cancellation takes effect after the step in flight)");
             return 0;

@@ -59,4 +59,20 @@ internal static class ClusterCommandOptions
         }
         return job;
     }
+
+    /// <summary>The shape of every per-job command: connect (or explain), find the job (or say there
+    /// is none), then act on it; user mistakes end as one line and exit code 2.</summary>
+    public static Func<ParseResult, CancellationToken, Task<int>> OnJob(Argument<string> id, Func<IJobGrain, CancellationToken, Task<int>> action) =>
+        (parse, cancellationToken) => DistTrain.Client.Output.UserError.GuardAsync(async () =>
+        {
+            await using var connection = await ConnectAsync(parse, cancellationToken);
+            if (connection is null)
+            {
+                return Unreachable;
+            }
+
+            return await ExistingJobAsync(connection.Client, parse.GetValue(id)!) is { } job
+                ? await action(job, cancellationToken)
+                : DistTrain.Client.Output.UserError.ExitCode;
+        });
 }

@@ -14,22 +14,9 @@ internal static class StatusCommand
         var id = new Argument<string>("id") { Description = "Job id" };
         var command = new Command("status", "Show a job's status") { id };
         ClusterCommandOptions.AddTo(command);
-        command.SetAction((parse, cancellationToken) => UserError.GuardAsync(async () =>
+        command.SetAction(ClusterCommandOptions.OnJob(id, async (job, _) =>
         {
-            await using var connection = await ClusterCommandOptions.ConnectAsync(parse, cancellationToken);
-            if (connection is null)
-            {
-                return ClusterCommandOptions.Unreachable;
-            }
-
-            var status = await connection.Client.GetGrain<IJobGrain>(parse.GetValue(id)!).GetStatusAsync();
-            if (status.State == JobState.Pending && status.Spec is null)
-            {
-                AnsiConsole.MarkupLineInterpolated($"[yellow]No job {status.JobId}[/] (see [bold]disttrain jobs[/]).");
-                return 2;
-            }
-
-            StatusView.Write(status);
+            StatusView.Write(await job.GetStatusAsync());
             return 0;
         }));
         return command;

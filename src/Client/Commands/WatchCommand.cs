@@ -15,19 +15,8 @@ internal static class WatchCommand
         var id = new Argument<string>("id") { Description = "Job id" };
         var command = new Command("watch", "Follow a job's progress until it finishes") { id };
         ClusterCommandOptions.AddTo(command);
-        command.SetAction((parse, cancellationToken) => UserError.GuardAsync(async () =>
+        command.SetAction(ClusterCommandOptions.OnJob(id, async (job, cancellationToken) =>
         {
-            await using var connection = await ClusterCommandOptions.ConnectAsync(parse, cancellationToken);
-            if (connection is null)
-            {
-                return ClusterCommandOptions.Unreachable;
-            }
-
-            if (await ClusterCommandOptions.ExistingJobAsync(connection.Client, parse.GetValue(id)!) is not { } job)
-            {
-                return UserError.ExitCode;
-            }
-
             var status = await FollowAsync(job, cancellationToken);
             StatusView.Write(status);
             return StatusView.ExitCode(status);

@@ -17,15 +17,7 @@ public sealed class LogSoftmaxNode<T> : Node<T> where T : unmanaged, IFloatingPo
 
     internal override void Forward()
     {
-        var x = A.Data;
-        var y = Output.Data;
-        var w = Width;
-        for (var r = 0; r < x.Length / w; r++)
-        {
-            var row = x.Slice(r * w, w);
-            var logSumExp = Softmax.LogSumExp(row);
-            TensorPrimitives.Subtract(row, logSumExp, y.Slice(r * w, w));
-        }
+        Softmax.LogSoftmaxRows(A.Data, Output.Data, Width);
     }
 
     private Span<T> SoftmaxValues()
@@ -79,16 +71,8 @@ public sealed class SoftmaxNode<T> : Node<T> where T : unmanaged, IFloatingPoint
 
     internal override void Forward()
     {
-        var x = A.Data;
-        var y = Output.Data;
-        var w = Width;
-        for (var r = 0; r < x.Length / w; r++)
-        {
-            var row = x.Slice(r * w, w);
-            var outRow = y.Slice(r * w, w);
-            TensorPrimitives.Subtract(row, Softmax.LogSumExp(row), outRow);
-            TensorPrimitives.Exp(outRow, outRow);
-        }
+        Softmax.LogSoftmaxRows(A.Data, Output.Data, Width);
+        TensorPrimitives.Exp(Output.Data, Output.Data); // softmax = exp(log softmax)
     }
 
     internal override void Backward()
@@ -124,6 +108,16 @@ public sealed class SoftmaxNode<T> : Node<T> where T : unmanaged, IFloatingPoint
 /// <summary>Softmax helpers shared by the softmax nodes and the fused cross-entropy.</summary>
 public static class Softmax
 {
+    /// <summary>Each row of width <paramref name="width"/> of <paramref name="x"/>, minus its log-sum-exp.</summary>
+    public static void LogSoftmaxRows<T>(ReadOnlySpan<T> x, Span<T> destination, int width) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (var r = 0; r < x.Length / width; r++)
+        {
+            var row = x.Slice(r * width, width);
+            TensorPrimitives.Subtract(row, LogSumExp(row), destination.Slice(r * width, width));
+        }
+    }
+
     /// <summary>log Σ exp(x), computed as max + log Σ exp(x − max) so it never overflows.</summary>
     public static T LogSumExp<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
