@@ -14,6 +14,9 @@ namespace DistTrain.Distributed.Tests;
 /// </summary>
 public sealed class FaultToleranceTests(ITestOutputHelper output) : IAsyncLifetime
 {
+    // Long enough (a few seconds) that the crash lands mid-job: a step of this small job takes ~1 ms.
+    private const int Steps = 4000;
+
     private InProcessTestCluster _cluster = null!;
 
     public async Task InitializeAsync()
@@ -40,7 +43,7 @@ public sealed class FaultToleranceTests(ITestOutputHelper output) : IAsyncLifeti
     [Fact]
     public async Task Job_SurvivesTheCrashOfAWorkersSilo_WithTheSameResult()
     {
-        var spec = Jobs.Small(workers: 3) with { Epochs = 6, MaxSteps = 400 };
+        var spec = Jobs.Small(workers: 3) with { Epochs = 60, MaxSteps = Steps };
         var id = Jobs.NewId("crash");
         var job = _cluster.Client.GetGrain<IJobGrain>(id);
         Assert.True((await job.StartAsync(spec)).Accepted);
@@ -65,11 +68,11 @@ public sealed class FaultToleranceTests(ITestOutputHelper output) : IAsyncLifeti
         var final = await DistTrain.Client.Cluster.JobRunner.FollowAsync(job, null, timeout.Token);
         output.WriteLine($"ended {final.State} after {final.Step} steps, {final.WorkerRecoveries} recoveries, error: {final.Error}");
         Assert.Equal(JobState.Completed, final.State);
-        Assert.Equal(400, final.Step);
+        Assert.Equal(Steps, final.Step);
         Assert.True(final.WorkerRecoveries >= 1, "the crash went unnoticed: no worker was recovered");
 
         // Idempotent steps and re-initialized workers: bit for bit the uninterrupted result.
         var weights = (await _cluster.Client.GetGrain<IParameterServerGrain>(id).GetWeightsAsync()).Weights.ToArray();
-        Assert.Equal(SingleProcessReference.Train(spec, 400, threads: 3), weights);
+        Assert.Equal(SingleProcessReference.Train(spec, Steps, threads: 3), weights);
     }
 }
