@@ -22,7 +22,7 @@ internal static class JobsCommand
 
             var jobs = await connection.Client.GetGrain<IJobRegistryGrain>(IJobRegistryGrain.Key).ListAsync();
             var statuses = await Task.WhenAll(jobs.Select(j => connection.Client.GetGrain<IJobGrain>(j.JobId).GetStatusAsync()));
-            var table = new Table().AddColumns("Job", "State", "Epoch", "Step", "Loss", "Accuracy", "Submitted");
+            var table = new Table().AddColumn(new TableColumn("Job").NoWrap()).AddColumns("State", "Epoch", "Step", "Loss", "Accuracy", "Submitted");
             foreach (var (job, status) in jobs.Zip(statuses))
             {
                 table.AddRow(
