@@ -1,4 +1,7 @@
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using DistTrain.Core.Training;
 
 namespace DistTrain.Core.Optim;
 
@@ -84,6 +87,71 @@ public sealed class SgdOptimizer
         {
             throw new ArgumentException(
                 $"Range [{start}, {start + current}) with {next} outputs and {gradient} gradients does not fit {_direction.Length} parameters.");
+        }
+    }
+
+    /// <summary>
+    /// Averages shard gradients (weighted by sample count, in shard order) and applies the step to
+    /// one range, reading <paramref name="current"/> and writing <paramref name="next"/>. For plain
+    /// SGD this is one pass over memory instead of two, with exactly the arithmetic of
+    /// <see cref="GradientAverage.Combine(ReadOnlySpan{float[]}, ReadOnlySpan{int}, Span{float}, int)"/>
+    /// followed by <see cref="StepRange(ReadOnlySpan{float}, Span{float}, ReadOnlySpan{float}, int)"/>
+    /// (separately rounded products and sums, as TensorPrimitives.MultiplyAdd computes them), so
+    /// both give the same bits. Other settings combine into <paramref name="meanScratch"/> first.
+    /// </summary>
+    public void StepRangeFromShards(ReadOnlySpan<float[]> shards, ReadOnlySpan<int> counts, ReadOnlySpan<float> current, Span<float> next,
+        Span<float> meanScratch, int start)
+    {
+        if (Options.WeightDecay != 0 || Options.Momentum != 0 || Options.ClipNorm is not null || !Vector512.IsHardwareAccelerated)
+        {
+            GradientAverage.Combine(shards, counts, meanScratch, start);
+            StepRange(current, next, meanScratch, start);
+            return;
+        }
+        CheckRange(current.Length, next.Length, meanScratch.Length, start);
+        var total = 0;
+        foreach (var c in counts)
+        {
+            total += c;
+        }
+        Span<int> used = stackalloc int[shards.Length];
+        Span<float> weights = stackalloc float[shards.Length];
+        var k = 0;
+        for (var s = 0; s < shards.Length; s++)
+        {
+            if (counts[s] > 0)
+            {
+                used[k] = s;
+                weights[k++] = (float)counts[s] / total;
+            }
+        }
+        if (k == 0)
+        {
+            current.CopyTo(next); // no samples: a zero gradient leaves the parameters as they are
+            return;
+        }
+        var lr = -CurrentLearningRate;
+        var length = current.Length;
+        ref var cur = ref MemoryMarshal.GetReference(current);
+        ref var nxt = ref MemoryMarshal.GetReference(next);
+        var i = 0;
+        for (; i + Vector512<float>.Count <= length; i += Vector512<float>.Count)
+        {
+            var mean = Vector512.LoadUnsafe(ref shards[used[0]][start], (nuint)i) * Vector512.Create(weights[0]);
+            for (var j = 1; j < k; j++)
+            {
+                mean = Vector512.LoadUnsafe(ref shards[used[j]][start], (nuint)i) * Vector512.Create(weights[j]) + mean;
+            }
+            (mean * Vector512.Create(lr) + Vector512.LoadUnsafe(ref cur, (nuint)i)).StoreUnsafe(ref nxt, (nuint)i);
+        }
+        for (; i < length; i++)
+        {
+            var mean = shards[used[0]][start + i] * weights[0];
+            for (var j = 1; j < k; j++)
+            {
+                mean = shards[used[j]][start + i] * weights[j] + mean;
+            }
+            next[i] = mean * lr + current[i];
         }
     }
 

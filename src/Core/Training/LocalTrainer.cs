@@ -154,9 +154,8 @@ public sealed class LocalTrainer : IDisposable
         {
             return;
         }
-        var gradient = _gradient.AsSpan(start, length);
-        GradientAverage.Combine(_shardGradients, _counts, gradient, start);
-        Optimizer.StepRange(Parameters.AsSpan(start, length), gradient, start);
+        var parameters = Parameters.AsSpan(start, length);
+        Optimizer.StepRangeFromShards(_shardGradients, _counts, parameters, parameters, _gradient.AsSpan(start, length), start);
     }
 
     public void Dispose() => _team.Dispose();

@@ -81,9 +81,7 @@ public sealed class ParameterServerGrain : Grain, IParameterServerGrain
         Parallel.For(0, parts, new ParallelOptions { TaskScheduler = TaskScheduler.Default }, part =>
         {
             var (start, length) = BatchPlan.VectorPart(mean.Length, part, parts);
-            var range = mean.AsSpan(start, length);
-            GradientAverage.Combine(shardGradients, counts, range, start);
-            optimizer.StepRange(current.AsSpan(start, length), next.AsSpan(start, length), range, start);
+            optimizer.StepRangeFromShards(shardGradients, counts, current.AsSpan(start, length), next.AsSpan(start, length), mean.AsSpan(start, length), start);
         });
         optimizer.CompleteStep();
         _current = new WeightsSnapshot

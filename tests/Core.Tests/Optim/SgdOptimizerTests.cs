@@ -79,4 +79,30 @@ public class SgdOptimizerTests
         Assert.False(budget.Converged);
         Assert.Equal(5, budget.Iterations);
     }
+
+    [Theory]
+    [InlineData(0f)]   // plain SGD: the one-pass kernel
+    [InlineData(0.9f)] // momentum: combine first, then step
+    public void StepRangeFromShards_EqualsCombineThenStep_BitForBit(float momentum)
+    {
+        var random = new Random(11);
+        foreach (var length in new[] { 0, 1, 15, 16, 17, 100, 1000 })
+        {
+            var shards = Enumerable.Range(0, 3).Select(_ => Enumerable.Range(0, length + 8).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray()).ToArray();
+            int[] counts = [5, 0, 3]; // an empty shard is skipped
+            var current = Enumerable.Range(0, length).Select(_ => (float)random.NextDouble()).ToArray();
+            const int start = 8;
+
+            var fused = new float[length];
+            new SgdOptimizer(new SgdOptions(0.1f, momentum), length + start)
+                .StepRangeFromShards(shards, counts, current, fused, new float[length], start);
+
+            var mean = new float[length];
+            DistTrain.Core.Training.GradientAverage.Combine(shards, counts, mean, start);
+            var twoPass = new float[length];
+            new SgdOptimizer(new SgdOptions(0.1f, momentum), length + start).StepRange(current, twoPass, mean, start);
+
+            Assert.Equal(twoPass, fused);
+        }
+    }
 }
