@@ -21,7 +21,9 @@ pytorch() { (cd "$(dirname "$script")" && env -u OPENBLAS_CORETYPE -u OPENBLAS_L
 
 for round in $(seq 1 "$rounds"); do
   echo "# round $round"
+  sleep 3 # let the previous run's processes (PyTorch DDP spawns two) finish exiting
   ours=$(disttrain bench --epochs 5 ${ddp:+--workers 2} --json)
+  sleep 3
   theirs=$(pytorch --models seed,wide --batches 64,256 --modes st2${ddp:+,ddp2} 2>&1 | grep -E '^(seed|wide) ')
   echo "$theirs" | sed 's/^/  pytorch  /'
   python3 - "$ours" "$theirs" "$ddp" <<'PY'
