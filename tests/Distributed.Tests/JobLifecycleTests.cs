@@ -30,6 +30,12 @@ public sealed class JobLifecycleTests(ClusterFixture fixture, ITestOutputHelper 
 
         var registered = await Client.GetGrain<IJobRegistryGrain>(IJobRegistryGrain.Key).ListAsync();
         Assert.Contains(registered, j => j.JobId == id);
+
+        // The three workers each evaluate a third of the test set; together, exactly one evaluation.
+        var weights = await Jobs.WeightsAsync(Client, id);
+        var test = DistTrain.Core.Data.MnistLoader.Load(DistTrain.Core.Data.DatasetLocator.FindShippedMnist()).Test.Take(1000);
+        var local = DistTrain.Core.Training.Evaluator.Accuracy(DistTrain.Core.Nn.NetworkSpec.Parse("784-32-10"), weights, test);
+        Assert.Equal(local, status.FinalTestAccuracy);
     }
 
     [Fact]

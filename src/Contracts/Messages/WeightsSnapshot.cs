@@ -26,7 +26,7 @@ public sealed record StepGradients
     [Id(1)] public IReadOnlyList<ShardGradient> Shards { get; init; } = [];
 }
 
-/// <summary>Test-set accuracy of one parameter version.</summary>
+/// <summary>Test-set accuracy of one parameter version, over one worker's slice of the test set.</summary>
 [GenerateSerializer, Immutable, Alias("DistTrain.Evaluation")]
 public sealed record Evaluation
 {
@@ -35,4 +35,7 @@ public sealed record Evaluation
     [Id(1)] public double Accuracy { get; init; }
 
     [Id(2)] public int Count { get; init; }
+
+    /// <summary>Correctly classified samples among <see cref="Count"/>: shards' counts add up exactly.</summary>
+    [Id(3)] public int Correct { get; init; }
 }

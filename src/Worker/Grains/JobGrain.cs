@@ -185,7 +185,15 @@ public sealed class JobGrain(DatasetCache datasets, ILogger<JobGrain> logger) : 
                 }
 
                 var trainingSeconds = clock.Elapsed.TotalSeconds; // evaluation is not training time
-                var evaluation = await workers[0].EvaluateAsync(weights);
+                var slices = await Task.WhenAll(workers.Select((w, k) =>
+                    WithRecoveryAsync(w, k, spec, cancellation, () => w.EvaluateAsync(weights))));
+                var evaluation = new Evaluation
+                {
+                    Version = weights.Version,
+                    Count = slices.Sum(e => e.Count),
+                    Correct = slices.Sum(e => e.Correct),
+                };
+                evaluation = evaluation with { Accuracy = evaluation.Count == 0 ? 0 : (double)evaluation.Correct / evaluation.Count };
                 var summary = new EpochSummary
                 {
                     Epoch = epoch,
@@ -226,18 +234,22 @@ public sealed class JobGrain(DatasetCache datasets, ILogger<JobGrain> logger) : 
     /// is initialized again from the spec and asked for the same step. The weights come with the
     /// request and the data from the silo's disk, so nothing is lost and the result is the same.
     /// </summary>
-    private async Task<ShardGradient> ComputeWithRecoveryAsync(IWorkerGrain worker, int shard, JobSpec spec, StepRequest request, CancellationToken cancellation)
+    private Task<ShardGradient> ComputeWithRecoveryAsync(IWorkerGrain worker, int shard, JobSpec spec, StepRequest request, CancellationToken cancellation) =>
+        WithRecoveryAsync(worker, shard, spec, cancellation, () => worker.ComputeGradientAsync(request), request.GlobalStep);
+
+    /// <summary>A worker call that is retried, after re-initializing the worker, when its silo is lost.</summary>
+    private async Task<T> WithRecoveryAsync<T>(IWorkerGrain worker, int shard, JobSpec spec, CancellationToken cancellation, Func<Task<T>> call, long step = -1)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await worker.ComputeGradientAsync(request);
+                return await call();
             }
             catch (Exception e) when (IsWorkerLoss(e) && attempt < MaxWorkerAttempts)
             {
                 logger.LogWarning("Job {JobId}: worker {Shard} lost at step {Step} ({Error}); re-initializing it (attempt {Attempt})",
-                    JobId, shard, request.GlobalStep, e.Message, attempt);
+                    JobId, shard, step, e.Message, attempt);
                 _status = _status with { WorkerRecoveries = _status.WorkerRecoveries + 1 };
                 // Give membership time to declare the dead silo, so the next call lands on a live one.
                 await Task.Delay(TimeSpan.FromSeconds(Math.Min(10, attempt)), cancellation);

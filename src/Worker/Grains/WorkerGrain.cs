@@ -144,16 +144,18 @@ public sealed class WorkerGrain(DatasetCache datasets) : Grain, IWorkerGrain
 
     public async Task<Evaluation> EvaluateAsync(WeightsSnapshot weights)
     {
-        if (_training is null || _test is null)
+        if (_training is null || _test is null || _setup is null)
         {
             throw new WorkerStateLostException($"Worker {this.GetPrimaryKeyString()} was not initialized");
         }
 
+        // Each worker takes its contiguous slice of the test set, cut as batches are.
+        var (first, count) = BatchPlan.Shard(_test.Count, _setup.Shard, _setup.ShardCount);
         var network = _training.Network;
         var test = _test;
         var parameters = weights.Weights.ReadOnlyArray();
-        var accuracy = await Task.Run(() => Evaluator.Accuracy(network, parameters, test));
-        return new Evaluation { Version = weights.Version, Accuracy = accuracy, Count = test.Count };
+        var result = await Task.Run(() => Evaluator.Evaluate(network, parameters, test, first, count));
+        return new Evaluation { Version = weights.Version, Accuracy = result.Accuracy, Count = count, Correct = result.Correct };
     }
 
     private WorkerInfo Info() => new()
