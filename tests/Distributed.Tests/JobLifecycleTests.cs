@@ -52,6 +52,17 @@ public sealed class JobLifecycleTests(ClusterFixture fixture, ITestOutputHelper 
     }
 
     [Fact]
+    public async Task DivergingJob_Fails_WithTheReason_AndTheClusterKeepsWorking()
+    {
+        var status = await Jobs.RunAsync(Client, Jobs.NewId("diverge"), Jobs.Small(workers: 2) with { LearningRate = 1e30f, Momentum = 0 });
+        Assert.Equal(JobState.Failed, status.State);
+        Assert.Contains("diverged", status.Error);
+
+        var next = await Jobs.RunAsync(Client, Jobs.NewId("after-diverge"), Jobs.Small(workers: 2, maxSteps: 3));
+        Assert.Equal(JobState.Completed, next.State);
+    }
+
+    [Fact]
     public async Task Cancel_StopsARunningJob()
     {
         var id = Jobs.NewId("cancel");

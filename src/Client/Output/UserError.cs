@@ -28,7 +28,7 @@ internal static class UserError
     public static int Guard(Func<int> action) => GuardAsync(() => Task.FromResult(action())).GetAwaiter().GetResult();
 
     private static bool IsUserError(Exception e) =>
-        e is ArgumentException or FormatException or DatasetException or FileNotFoundException
+        e is ArgumentException or FormatException or DatasetException or FileNotFoundException or DistTrain.Core.Training.TrainingDivergedException
             or DirectoryNotFoundException or InvalidDataException or UnauthorizedAccessException;
 
     /// <summary>Throws an <see cref="ArgumentException"/> naming the option when the condition fails.</summary>

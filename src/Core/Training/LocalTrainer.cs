@@ -94,6 +94,10 @@ public sealed class LocalTrainer : IDisposable
             cancellation.ThrowIfCancellationRequested();
             var (first, length) = BatchPlan.Batch(_train.Count, Options.BatchSize, step);
             var loss = Step(_order.AsSpan(first, length));
+            if (!float.IsFinite(loss))
+            {
+                throw new TrainingDivergedException(epoch, step + 1, loss);
+            }
             lossSum += loss * length;
             if (onStep is not null)
             {

@@ -175,6 +175,10 @@ public sealed class JobGrain(DatasetCache datasets, ILogger<JobGrain> logger) : 
                     _timings.Add(shards, fanOut, Stopwatch.GetElapsedTime(stepStart).TotalSeconds, weights.UpdateSeconds);
 
                     var loss = GradientAverager.WeightedLoss(shards);
+                    if (!double.IsFinite(loss))
+                    {
+                        throw new TrainingDivergedException(epoch, b + 1, (float)loss); // ends the job as Failed, with the reason
+                    }
                     var stepSamples = shards.Sum(s => (long)s.SampleCount);
                     lossSum += loss * stepSamples; // weighted by samples, as the local trainer does
                     stepsThisEpoch++;

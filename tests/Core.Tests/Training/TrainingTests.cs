@@ -76,6 +76,15 @@ public class TrainingTests(MnistFixture mnist) : IClassFixture<MnistFixture>
     }
 
     [Fact]
+    public void Divergence_StopsTrainingWithAClearMessage()
+    {
+        var options = new TrainingOptions(new ModelSpec(NetworkSpec.Parse("784-16-16-10")), new SgdOptions(1e6f), 1, 64, Threads: 1);
+        using var trainer = new LocalTrainer(options, mnist.Train.Take(2000));
+        var e = Assert.Throws<TrainingDivergedException>(() => trainer.Train());
+        Assert.Contains("learning rate", e.Message);
+    }
+
+    [Fact]
     public void Trainer_RejectsASpecThatDoesNotFitTheData()
     {
         var options = new TrainingOptions(new ModelSpec(NetworkSpec.Parse("100-10")), new SgdOptions());
