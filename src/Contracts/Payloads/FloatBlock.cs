@@ -10,9 +10,10 @@ namespace DistTrain.Contracts.Payloads;
 /// ~7 ns per float); <see cref="FloatBlockCodec"/> writes the block as one length-prefixed run of raw
 /// bytes instead. Inside a silo <see cref="FloatBlockCopier"/> passes the same instance, so a block
 /// must never change while anyone may still read it: the constructor takes ownership of the array.
-/// The synchronous protocol relies on that window being short: a worker's gradient and the
-/// parameter server's weights are rewritten two steps later, when every reader of the old block has
-/// finished (see WorkerGrain and ParameterServerGrain); readers outside the step loop get copies.
+/// The synchronous protocol relies on that window being short: a worker rewrites its gradient
+/// buffer at the next step (the parameter server has read it by then) and the server rewrites a
+/// weights buffer two versions later (its readers have finished by then); see WorkerGrain and
+/// ParameterServerGrain for the rules this depends on. Readers outside the step loop get copies.
 /// </remarks>
 [Immutable]
 public sealed class FloatBlock

@@ -114,6 +114,7 @@ public sealed class SgdOptimizer
         {
             total += c;
         }
+        var length = current.Length;
         Span<int> used = stackalloc int[shards.Length];
         Span<float> weights = stackalloc float[shards.Length];
         var k = 0;
@@ -121,6 +122,10 @@ public sealed class SgdOptimizer
         {
             if (counts[s] > 0)
             {
+                if (shards[s].Length < start + length)
+                {
+                    throw new ArgumentException($"Shard {s} holds {shards[s].Length} values; the range [{start}, {start + length}) needs more.");
+                }
                 used[k] = s;
                 weights[k++] = (float)counts[s] / total;
             }
@@ -131,7 +136,6 @@ public sealed class SgdOptimizer
             return;
         }
         var lr = -CurrentLearningRate;
-        var length = current.Length;
         ref var cur = ref MemoryMarshal.GetReference(current);
         ref var nxt = ref MemoryMarshal.GetReference(next);
         var i = 0;

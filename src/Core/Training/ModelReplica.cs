@@ -50,21 +50,13 @@ public sealed class ModelReplica
         Gather(data, indices);
         // A replica uses one core: parallelism comes from running several replicas (cores of the
         // local trainer, worker grains of a silo), never from splitting one replica's products.
-        var nested = Kernels.SgemmAvx512.t_insideParallelPart;
-        Kernels.SgemmAvx512.t_insideParallelPart = true;
-        try
+        using (Kernels.SingleCoreScope.Begin())
+        using (_recycler.BeginStep())
         {
-            using (_recycler.BeginStep())
-            {
-                var output = _network.Forward(_input);
-                var loss = LossOf(output, n, data.IsClassification);
-                loss.Backward();
-                return loss.Item;
-            }
-        }
-        finally
-        {
-            Kernels.SgemmAvx512.t_insideParallelPart = nested;
+            var output = _network.Forward(_input);
+            var loss = LossOf(output, n, data.IsClassification);
+            loss.Backward();
+            return loss.Item;
         }
     }
 

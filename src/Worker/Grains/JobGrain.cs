@@ -252,8 +252,8 @@ public sealed class JobGrain(DatasetCache datasets, ILogger<JobGrain> logger) : 
             }
             catch (Exception e) when (IsWorkerLoss(e) && attempt < MaxWorkerAttempts)
             {
-                logger.LogWarning("Job {JobId}: worker {Shard} lost at step {Step} ({Error}); re-initializing it (attempt {Attempt})",
-                    JobId, shard, step, e.Message, attempt);
+                logger.LogWarning("Job {JobId}: worker {Shard} lost during {Work} ({Error}); re-initializing it (attempt {Attempt})",
+                    JobId, shard, step >= 0 ? $"step {step}" : "evaluation", e.Message, attempt);
                 _status = _status with { WorkerRecoveries = _status.WorkerRecoveries + 1 };
                 // Give membership time to declare the dead silo, so the next call lands on a live one.
                 await Task.Delay(TimeSpan.FromSeconds(Math.Min(10, attempt)), cancellation);

@@ -15,7 +15,11 @@ namespace DistTrain.Worker.Grains;
 /// <remarks>
 /// Placed on the silo of its first caller, the job grain, so the job↔server traffic (weights out,
 /// gradients in, every step) stays in-silo, where an immutable FloatBlock passes without a copy.
-/// Each step publishes a new array: one handed out is never written again.
+/// Weights alternate between two arrays: version v+2 overwrites version v's. That is safe because
+/// (1) this grain and the workers are not reentrant, (2) the job asks for step t+1 only after
+/// ApplyAsync(t) has returned, so every reader of version v has finished, and (3) readers outside
+/// the step loop get copies (GetWeightsAsync). InitializeAsync hands out version 0 uncopied: the
+/// job calls it once, before the first step, and version 0's array is never reused.
 /// </remarks>
 [PreferLocalPlacement]
 public sealed class ParameterServerGrain : Grain, IParameterServerGrain

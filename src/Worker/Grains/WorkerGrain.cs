@@ -154,7 +154,11 @@ public sealed class WorkerGrain(DatasetCache datasets) : Grain, IWorkerGrain
         var network = _training.Network;
         var test = _test;
         var parameters = weights.Weights.ReadOnlyArray();
-        var result = await Task.Run(() => Evaluator.Evaluate(network, parameters, test, first, count));
+        var result = await Task.Run(() =>
+        {
+            using var _ = DistTrain.Core.Kernels.SingleCoreScope.Begin(); // the other workers use the other cores
+            return Evaluator.Evaluate(network, parameters, test, first, count);
+        });
         return new Evaluation { Version = weights.Version, Accuracy = result.Accuracy, Count = count, Correct = result.Correct };
     }
 
