@@ -21,7 +21,8 @@ public interface IJobGrain : IGrainWithStringKey
     [Alias("Cancel")]
     Task<JobStatus> CancelAsync();
 
-    /// <summary>Progress events from now until the job finishes (starting with a Step event for the current state).</summary>
+    /// <summary>Progress events until the job finishes: every finished epoch first, then the current state, then
+    /// Step events (at most 20 a second, and the last step of every epoch), Epoch events and one Finished event.</summary>
     [Alias("Watch")]
     IAsyncEnumerable<JobProgress> WatchAsync(CancellationToken cancellationToken = default);
 
