@@ -31,10 +31,7 @@ internal sealed class ProgressDisplay
         {
             return work(this);
         }
-        return AnsiConsole.Progress()
-            .AutoClear(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-            .Start(context =>
+        return Bar().Start(context =>
             {
                 _task = context.AddTask("starting", maxValue: 1.0);
                 return work(this);
@@ -47,15 +44,16 @@ internal sealed class ProgressDisplay
         {
             return await work(this);
         }
-        return await AnsiConsole.Progress()
-            .AutoClear(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-            .StartAsync(async context =>
+        return await Bar().StartAsync(async context =>
             {
                 _task = context.AddTask("starting", maxValue: 1.0);
                 return await work(this);
             });
     }
+
+    private static Progress Bar() => AnsiConsole.Progress()
+        .AutoClear(false)
+        .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn());
 
     public void OnStep(StepProgress p)
     {
