@@ -5,22 +5,28 @@ using DistTrain.Core.Nn;
 
 namespace DistTrain.Client.Bench;
 
-/// <summary>One configuration trained over worker grains, with the per-step time breakdown.</summary>
+/// <summary>One configuration trained over worker grains, with the per-step time breakdown and the
+/// throughput relative to single-process epochs timed alternately with these.</summary>
 internal sealed record ClusterBenchResult(
-    string Model, int Batch, int Workers, int Silos, double SamplesPerSecond, double Gflops, int Epochs, double TestAccuracy, StepTimings? Timings);
+    string Model, int Batch, int Workers, int Silos, double SamplesPerSecond, double Gflops, int Epochs, double TestAccuracy,
+    double VsSingleProcess, StepTimings? Timings);
+
+/// <summary>One epoch trained over worker grains, as one job.</summary>
+internal sealed record ClusterEpoch(double SamplesPerSecond, int Silos, double TestAccuracy, StepTimings? Timings);
 
 /// <summary>
-/// Trains full MNIST epochs over K workers as a job and reports the median epoch after the first
-/// (which loads the data and warms the JIT), like the single-process benchmark.
+/// Times full MNIST epochs over K workers. Each timed epoch is a job of its own, so that the caller
+/// can alternate it with a single-process epoch; the silo keeps the dataset and the JIT warm between
+/// jobs, and a job's epoch clock starts after its workers are set up.
 /// </summary>
 internal static class ClusterBenchmark
 {
-    public static async Task<ClusterBenchResult> RunAsync(IClusterClient client, NetworkSpec spec, int batch, int workers, int epochs, CancellationToken cancellation)
+    public static async Task<ClusterEpoch> RunEpochAsync(IClusterClient client, NetworkSpec spec, int batch, int workers, CancellationToken cancellation)
     {
         var job = new JobSpec
         {
             Network = spec.ToString(),
-            Epochs = epochs + 1,
+            Epochs = 1,
             GlobalBatchSize = batch,
             Workers = workers,
             Seed = 1,
@@ -32,10 +38,17 @@ internal static class ClusterBenchmark
         {
             throw new InvalidOperationException($"Benchmark job {jobId} ended {status.State}: {status.Error}");
         }
-        var rates = status.Epochs.Skip(1).Select(e => e.SamplesPerSecond).Order().ToList();
-        var median = rates[rates.Count / 2];
         var silos = (await client.GetGrain<IJobGrain>(jobId).GetWorkersAsync()).Select(w => w.Silo).Distinct().Count();
-        return new ClusterBenchResult(spec.ToString(), batch, workers, silos, median, MlpBenchmark.FlopsPerSample(spec) * median / 1e9,
-            epochs, status.Epochs[^1].TestAccuracy, status.Timings);
+        return new ClusterEpoch(status.Epochs[^1].SamplesPerSecond, silos, status.Epochs[^1].TestAccuracy, status.Timings);
+    }
+
+    /// <summary>The median epoch (and its step breakdown); the ratio to single-process training is
+    /// the median of the ratios of epochs timed one after the other.</summary>
+    public static ClusterBenchResult Summarize(NetworkSpec spec, int batch, int workers, IReadOnlyList<ClusterEpoch> epochs, IReadOnlyList<double> localSamplesPerSecond)
+    {
+        var median = epochs.OrderBy(e => e.SamplesPerSecond).ElementAt(epochs.Count / 2);
+        var ratio = MlpBenchmark.Median(epochs.Select((e, i) => e.SamplesPerSecond / localSamplesPerSecond[i]));
+        return new ClusterBenchResult(spec.ToString(), batch, workers, epochs.Max(e => e.Silos), median.SamplesPerSecond,
+            MlpBenchmark.FlopsPerSample(spec) * median.SamplesPerSecond / 1e9, epochs.Count, median.TestAccuracy, ratio, median.Timings);
     }
 }

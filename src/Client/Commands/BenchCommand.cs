@@ -11,32 +11,58 @@ namespace DistTrain.Client.Commands;
 /// <summary>`bench`: training throughput on MNIST for the seed and the wide network.</summary>
 internal static class BenchCommand
 {
-    private static async Task<List<ClusterBenchResult>> BenchOnCluster(
-        ParseResult parse, (NetworkSpec Spec, int Batch)[] configs, int workers, int epochs, bool asJson, CancellationToken cancellation)
+    /// <summary>
+    /// Each configuration over K worker grains, its epochs alternated with single-process epochs
+    /// (local, grains, local, grains, ...) so that both see the same machine.
+    /// </summary>
+    private static async Task<(List<BenchResult> Local, List<ClusterBenchResult> Cluster)> BenchSideBySide(
+        ParseResult parse, (NetworkSpec Spec, int Batch)[] configs, int workers, int epochs, int threads, Dataset train, Dataset test,
+        bool asJson, CancellationToken cancellation)
     {
         var gateways = GatewayList.Parse(parse.GetValue(ClusterCommandOptions.Gateway));
         await using var connection = await ClusterConnection.TryConnectAsync(gateways, TimeSpan.FromSeconds(parse.GetValue(ClusterCommandOptions.ConnectTimeout)), cancellation);
         await using var embedded = connection is null ? await EmbeddedCluster.StartAsync(null, cancellation) : null;
         var client = connection?.Client ?? embedded!.Client;
         var where = connection is null ? "an embedded silo (no cluster at " + GatewayList.Describe(gateways) + ")" : "the cluster at " + GatewayList.Describe(connection.Gateways);
-        if (!asJson)
-        {
-            Console.WriteLine();
-            Console.WriteLine($"# {workers} worker grain(s) on {where}; median epoch after a warm-up epoch; milliseconds per step");
-            Console.WriteLine($"{"model",-16} {"batch",5} {"wrk",3} {"silos",5} {"samples/s",11} {"GFLOP/s",8} {"step",7} {"compute",8} {"slowest",8} {"transport",9} {"update",7} {"ps call",7}");
-        }
-        var results = new List<ClusterBenchResult>();
+        var local = new List<BenchResult>();
+        var cluster = new List<ClusterBenchResult>();
         foreach (var (spec, batch) in configs)
         {
-            var r = await ClusterBenchmark.RunAsync(client, spec, batch, workers, epochs, cancellation);
-            results.Add(r);
-            if (!asJson)
+            using var timer = new LocalEpochTimer(spec, batch, threads, train);
+            await ClusterBenchmark.RunEpochAsync(client, spec, batch, workers, cancellation); // warm-up
+            var localSeconds = new List<double>();
+            var clusterEpochs = new List<ClusterEpoch>();
+            for (var e = 0; e < epochs; e++)
+            {
+                localSeconds.Add(timer.TimeEpoch());
+                clusterEpochs.Add(await ClusterBenchmark.RunEpochAsync(client, spec, batch, workers, cancellation));
+            }
+            local.Add(timer.Result(localSeconds, test));
+            cluster.Add(ClusterBenchmark.Summarize(spec, batch, workers, clusterEpochs, localSeconds.Select(s => train.Count / s).ToList()));
+        }
+        if (!asJson)
+        {
+            PrintLocal(local, $"epochs alternated with those over worker grains");
+            Console.WriteLine();
+            Console.WriteLine($"# {workers} worker grain(s) on {where}; median epoch; vs 1 process = median ratio of alternate epochs; milliseconds per step");
+            Console.WriteLine($"{"model",-16} {"batch",5} {"wrk",3} {"silos",5} {"samples/s",11} {"GFLOP/s",8} {"vs 1 proc",9} {"step",7} {"compute",8} {"slowest",8} {"transport",9} {"update",7} {"ps call",7}");
+            foreach (var r in cluster)
             {
                 var t = r.Timings ?? new StepTimings();
-                Console.WriteLine($"{r.Model,-16} {r.Batch,5} {r.Workers,3} {r.Silos,5} {r.SamplesPerSecond,11:N0} {r.Gflops,8:F1} {t.StepMs,7:F3} {t.WorkerComputeMs,8:F3} {t.SlowestWorkerWaitMs,8:F3} {t.TransportMs,9:F3} {t.UpdateMs,7:F3} {t.UpdateCallMs,7:F3}");
+                Console.WriteLine($"{r.Model,-16} {r.Batch,5} {r.Workers,3} {r.Silos,5} {r.SamplesPerSecond,11:N0} {r.Gflops,8:F1} {r.VsSingleProcess,9:F2} {t.StepMs,7:F3} {t.WorkerComputeMs,8:F3} {t.SlowestWorkerWaitMs,8:F3} {t.TransportMs,9:F3} {t.UpdateMs,7:F3} {t.UpdateCallMs,7:F3}");
             }
         }
-        return results;
+        return (local, cluster);
+    }
+
+    private static void PrintLocal(IEnumerable<BenchResult> results, string how)
+    {
+        Console.WriteLine($"# {Environment.ProcessorCount} cores, AVX-512: {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated}; one process; median epoch after a warm-up epoch ({how}){(DistTrain.Core.Kernels.ZeroColumns.SkipInLinearLayers ? "" : "; --dense: zero input columns multiplied too")}");
+        Console.WriteLine($"{"model",-16} {"batch",5} {"thr",3} {"samples/s",11} {"GFLOP/s",8} {"alloc B/step",12} {"s/epoch",8} {"test acc",8}");
+        foreach (var r in results)
+        {
+            Console.WriteLine($"{r.Model,-16} {r.Batch,5} {r.Threads,3} {r.SamplesPerSecond,11:N0} {r.Gflops,8:F1} {r.AllocatedBytesPerStep,12:F1} {r.MedianEpochSeconds,8:F3} {r.TestAccuracy,8:P2}");
+        }
     }
 
     public static Command Create()
@@ -47,10 +73,11 @@ internal static class BenchCommand
         var threads = new Option<int>("--threads") { Description = "Cores to use (0 = all).", DefaultValueFactory = _ => 0 };
         var data = new Option<string?>("--data") { Description = "Folder with the MNIST IDX files (default: the shipped copy)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object {\"results\": [...]}." };
+        var dense = new Option<bool>("--dense") { Description = "Multiply every input column, even those zero in the whole slice (as PyTorch does); applies to this process and its embedded silo, not to a remote cluster." };
         var workers = new Option<int?>("--workers") { Description = "Also train over this many worker grains (on the cluster at --gateway, else an embedded silo) and show where each step's time goes." };
         var command = new Command("bench", "Measure training speed on MNIST: samples/s over full epochs, GFLOP/s, bytes allocated per step; --workers K also over K worker grains, with where each step's time goes.")
         {
-            model, batch, epochs, threads, data, json, workers,
+            model, batch, epochs, threads, data, json, dense, workers,
         };
         ClusterCommandOptions.AddTo(command);
         command.SetAction((parse, cancellation) => UserError.GuardAsync(async () =>
@@ -66,34 +93,25 @@ internal static class BenchCommand
             }
             var (train, test) = MnistLoader.Load(parse.GetValue(data) ?? DatasetLocator.FindShippedMnist());
             var asJson = parse.GetValue(json);
-            if (!asJson)
+            DistTrain.Core.Kernels.ZeroColumns.SkipInLinearLayers = !parse.GetValue(dense);
+            if (parse.GetValue(workers) is { } k)
             {
-                Console.WriteLine($"# {Environment.ProcessorCount} cores, AVX-512: {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated}; median of {epochCount} epochs after a warm-up epoch");
-                Console.WriteLine($"{"model",-16} {"batch",5} {"thr",3} {"samples/s",11} {"GFLOP/s",8} {"alloc B/step",12} {"s/epoch",8} {"test acc",8}");
-            }
-            var results = new List<BenchResult>();
-            foreach (var (spec, b) in configs)
-            {
-                var r = MlpBenchmark.Run(spec, b, epochCount, parse.GetValue(threads), train, test);
-                results.Add(r);
-                if (!asJson)
-                {
-                    Console.WriteLine($"{r.Model,-16} {r.Batch,5} {r.Threads,3} {r.SamplesPerSecond,11:N0} {r.Gflops,8:F1} {r.AllocatedBytesPerStep,12:F1} {r.MedianEpochSeconds,8:F3} {r.TestAccuracy,8:P2}");
-                }
-            }
-            if (parse.GetValue(workers) is not { } k)
-            {
+                UserError.Require(k > 0, "--workers", $"must be at least 1; got {k}.");
+                var (local, cluster) = await BenchSideBySide(parse, configs, k, epochCount, parse.GetValue(threads), train, test, asJson, cancellation);
                 if (asJson)
                 {
-                    JsonOut.Write(new { results });
+                    JsonOut.Write(new { results = local, cluster });
                 }
                 return 0;
             }
-            UserError.Require(k > 0, "--workers", $"must be at least 1; got {k}.");
-            var cluster = await BenchOnCluster(parse, configs, k, epochCount, asJson, cancellation);
+            var results = configs.Select(c => MlpBenchmark.Run(c.Item1, c.Item2, epochCount, parse.GetValue(threads), train, test)).ToList();
             if (asJson)
             {
-                JsonOut.Write(new { results, cluster });
+                JsonOut.Write(new { results });
+            }
+            else
+            {
+                PrintLocal(results, $"{epochCount} timed");
             }
             return 0;
         }));

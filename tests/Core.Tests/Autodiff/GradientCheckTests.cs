@@ -88,6 +88,34 @@ public class GradientCheckTests
     public void Linear_MatchesFiniteDifferences() =>
         AssertGradient(x => Project(x[0].Linear(x[1], x[2])), Input(6, 4, 5), Input(7, 3, 5), Input(8, 3));
 
+    /// <summary>An input (no gradient) with whole zero columns takes the compact path: W's and b's
+    /// gradients must still match, including W's zero-gradient columns.</summary>
+    [Fact]
+    public void Linear_OverAnInputWithZeroColumns_MatchesFiniteDifferences()
+    {
+        const int rows = 5, features = 70;
+        var input = Values(rows * features, 21);
+        for (var i = 0; i < input.Length; i++)
+        {
+            var c = i % features;
+            if (c % 4 == 0 || c is > 30 and < 50 || c == features - 1)
+            {
+                input[i] = 0; // 33 of 70 columns zero in every row
+            }
+        }
+        var used = -1;
+        AssertGradient(x =>
+        {
+            var y = Tensor.FromArray(input, rows, features).Linear(x[0], x[1]);
+            if (y.Creator is DistTrain.Core.Autodiff.Ops.LinearNode<double> node)
+            {
+                used = node.CompactColumns;
+            }
+            return Project(y.Tanh());
+        }, Input(22, 64, features), Input(23, 64));
+        Assert.Equal(features - 33, used);
+    }
+
     [Fact]
     public void TransposeAndReshape_MatchFiniteDifferences() =>
         AssertGradient(x => Project(x[0].Transpose().Reshape(2, 6) * x[1]), Input(9, 3, 4), Input(10, 2, 6));

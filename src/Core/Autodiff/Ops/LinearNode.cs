@@ -9,6 +9,13 @@ namespace DistTrain.Core.Autodiff.Ops;
 /// holding one sample per row, W (k×d) as in the lecture's a = σ(b + Wx), and b (k). Fused into one
 /// node because it is most of a network's work: one matrix product forward, two backward.
 /// </summary>
+/// <remarks>
+/// When whole columns of X are zero (input features absent from every sample of the minibatch, such
+/// as MNIST's background pixels) and X needs no gradient, the products run over the other columns
+/// only: X and W are compacted to those columns, and dW's skipped columns are written as zero. The
+/// skipped terms are exact zeros, so only the grouping of the sum changes (and a non-finite weight
+/// in a skipped column no longer turns the output into NaN).
+/// </remarks>
 public sealed class LinearNode<T> : Node<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public override string Name => "linear";
@@ -20,6 +27,16 @@ public sealed class LinearNode<T> : Node<T> where T : unmanaged, IFloatingPointI
     private int In => X.Shape[1];
     private int Out => W.Shape[0];
 
+    // The compact form of this step's product; the buffers persist while the node is recycled.
+    private int _used; // columns of X kept; 0 when the product is dense
+
+    /// <summary>How many columns of X this step's product used, or 0 when it was dense (for tests).</summary>
+    internal int CompactColumns => _used;
+    private ushort[] _usedMask = [];
+    private T[] _compactX = [];
+    private T[] _compactW = [];
+    private T[] _compactGradW = [];
+
     internal override void Forward()
     {
         var y = Output.Data;
@@ -28,7 +45,51 @@ public sealed class LinearNode<T> : Node<T> where T : unmanaged, IFloatingPointI
         {
             bias.CopyTo(y.Slice(r * Out, Out));
         }
+        if (Compact())
+        {
+            Gemm.Multiply<T>(_compactX, false, _compactW, true, y, Rows, Out, _used, accumulate: true);
+            return;
+        }
         Gemm.Multiply<T>(X.Data, false, W.Data, true, y, Rows, Out, In, accumulate: true);
+    }
+
+    /// <summary>
+    /// Compacts X and W to X's non-zero columns when that saves at least an eighth of the work. Not
+    /// when X needs a gradient (its dense product needs the skipped columns anyway), nor for a
+    /// narrow layer: copying X costs as much whatever the layer's width, and below ~64 outputs
+    /// (measured: 784-16 at 32 rows) the saved multiply-adds do not pay for it.
+    /// </summary>
+    private bool Compact()
+    {
+        _used = 0;
+        if (!ZeroColumns.SkipInLinearLayers || X.RequiresGrad || In < 64 || Out < 64)
+        {
+            return false;
+        }
+        var blocks = ZeroColumns.Blocks(In);
+        if (_usedMask.Length < blocks)
+        {
+            _usedMask = new ushort[blocks];
+        }
+        var used = ZeroColumns.FindUsed<T>(X.Data, Rows, In, _usedMask);
+        if (used * 8 > In * 7)
+        {
+            return false;
+        }
+        _used = used;
+        Grow(ref _compactX, Rows * used + 16);
+        Grow(ref _compactW, Out * used + 16);
+        ZeroColumns.Compact<T>(X.Data, Rows, In, _usedMask, used, _compactX);
+        ZeroColumns.Compact<T>(W.Data, Out, In, _usedMask, used, _compactW);
+        return true;
+    }
+
+    private static void Grow(ref T[] buffer, int length)
+    {
+        if (buffer.Length < length)
+        {
+            buffer = new T[length];
+        }
     }
 
     internal override void Backward()
@@ -38,7 +99,14 @@ public sealed class LinearNode<T> : Node<T> where T : unmanaged, IFloatingPointI
         {
             Gemm.Multiply<T>(dy, false, W.Data, false, X.Grad, Rows, In, Out, accumulate: true); // dX += dY·W
         }
-        if (W.RequiresGrad)
+        if (W.RequiresGrad && _used > 0)
+        {
+            // dW over the kept columns only, then spread out (the skipped columns' gradient is zero).
+            Grow(ref _compactGradW, Out * _used + 16);
+            Gemm.Multiply<T>(dy, true, _compactX, false, _compactGradW, Out, _used, Rows, accumulate: false);
+            ZeroColumns.Expand<T>(_compactGradW, Out, In, _usedMask, _used, W.Grad, accumulate: !W.OverwritesGradient);
+        }
+        else if (W.RequiresGrad)
         {
             // dW += dYᵀ·X (or = when the network overwrites its gradient vector every step)
             Gemm.Multiply<T>(dy, true, X.Data, false, W.Grad, Out, In, Rows, accumulate: !W.OverwritesGradient);
