@@ -1,5 +1,8 @@
 using System.CommandLine;
+using DistTrain.Client.Cluster;
 using DistTrain.Client.Commands;
+
+ThreadPoolSpin.ApplyIfHostingASilo(args); // before anything starts the thread pool
 
 // The console: each command lives in Commands/ and registers itself here.
 var root = new RootCommand("DistTrain: data-parallel neural-network training on Orleans, with a readable autodiff core.");

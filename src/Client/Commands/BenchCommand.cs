@@ -15,8 +15,24 @@ internal static class BenchCommand
     /// Each configuration over K worker grains, its epochs alternated with single-process epochs
     /// (local, grains, local, grains, ...) so that both see the same machine.
     /// </summary>
-    private static async Task<(List<BenchResult> Local, List<ClusterBenchResult> Cluster)> BenchSideBySide(
+    private static async Task<(List<BenchResult> Local, List<ClusterBenchResult> Cluster)> BenchSideBySideAsync(
         ParseResult parse, (NetworkSpec Spec, int Batch)[] configs, int workers, int epochs, int threads, Dataset train, Dataset test,
+        bool asJson, CancellationToken cancellation)
+    {
+        // The single-process trainers first: each counts its allocations before a silo or a client runs here.
+        var timers = configs.Select(c => new LocalEpochTimer(c.Spec, c.Batch, threads, train)).ToList();
+        try
+        {
+            return await AlternateEpochsAsync(parse, configs, timers, workers, epochs, train, test, asJson, cancellation);
+        }
+        finally
+        {
+            timers.ForEach(t => t.Dispose());
+        }
+    }
+
+    private static async Task<(List<BenchResult> Local, List<ClusterBenchResult> Cluster)> AlternateEpochsAsync(
+        ParseResult parse, (NetworkSpec Spec, int Batch)[] configs, List<LocalEpochTimer> timers, int workers, int epochs, Dataset train, Dataset test,
         bool asJson, CancellationToken cancellation)
     {
         var gateways = GatewayList.Parse(parse.GetValue(ClusterCommandOptions.Gateway));
@@ -26,9 +42,8 @@ internal static class BenchCommand
         var where = connection is null ? "an embedded silo (no cluster at " + GatewayList.Describe(gateways) + ")" : "the cluster at " + GatewayList.Describe(connection.Gateways);
         var local = new List<BenchResult>();
         var cluster = new List<ClusterBenchResult>();
-        foreach (var (spec, batch) in configs)
+        foreach (var ((spec, batch), timer) in configs.Zip(timers))
         {
-            using var timer = new LocalEpochTimer(spec, batch, threads, train);
             await ClusterBenchmark.RunEpochAsync(client, spec, batch, workers, cancellation); // warm-up
             var localSeconds = new List<double>();
             var clusterEpochs = new List<ClusterEpoch>();
@@ -97,7 +112,7 @@ internal static class BenchCommand
             if (parse.GetValue(workers) is { } k)
             {
                 UserError.Require(k > 0, "--workers", $"must be at least 1; got {k}.");
-                var (local, cluster) = await BenchSideBySide(parse, configs, k, epochCount, parse.GetValue(threads), train, test, asJson, cancellation);
+                var (local, cluster) = await BenchSideBySideAsync(parse, configs, k, epochCount, parse.GetValue(threads), train, test, asJson, cancellation);
                 if (asJson)
                 {
                     JsonOut.Write(new { results = local, cluster });

@@ -77,8 +77,10 @@ public sealed class LinearNode<T> : Node<T> where T : unmanaged, IFloatingPointI
             return false;
         }
         _used = used;
-        Grow(ref _compactX, Rows * used + 16);
-        Grow(ref _compactW, Out * used + 16);
+        // Sized for every column, not this step's count, which varies: growing by each new maximum
+        // would allocate now and then for epochs.
+        Grow(ref _compactX, Rows * In + 16);
+        Grow(ref _compactW, Out * In + 16);
         ZeroColumns.Compact<T>(X.Data, Rows, In, _usedMask, used, _compactX);
         ZeroColumns.Compact<T>(W.Data, Out, In, _usedMask, used, _compactW);
         return true;
@@ -102,7 +104,7 @@ public sealed class LinearNode<T> : Node<T> where T : unmanaged, IFloatingPointI
         if (W.RequiresGrad && _used > 0)
         {
             // dW over the kept columns only, then spread out (the skipped columns' gradient is zero).
-            Grow(ref _compactGradW, Out * _used + 16);
+            Grow(ref _compactGradW, Out * In + 16);
             Gemm.Multiply<T>(dy, true, _compactX, false, _compactGradW, Out, _used, Rows, accumulate: false);
             ZeroColumns.Expand<T>(_compactGradW, Out, In, _usedMask, _used, W.Grad, accumulate: !W.OverwritesGradient);
         }
