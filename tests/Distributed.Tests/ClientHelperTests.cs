@@ -8,6 +8,18 @@ namespace DistTrain.Distributed.Tests;
 /// <summary>The helpers <c>train</c> builds on: connect-or-null, and the embedded one-silo fallback.</summary>
 public sealed class ClientHelperTests
 {
+    [Theory]
+    [InlineData(true, "train")]
+    [InlineData(true, "train", "--workers", "3")]
+    [InlineData(false, "train", "--local")]
+    [InlineData(true, "bench", "--workers", "2")]
+    [InlineData(true, "bench", "--workers=2")]
+    [InlineData(false, "bench")]
+    [InlineData(false, "watch", "job-1")]
+    [InlineData(false)]
+    public void ThreadPoolSpin_IsTurnedUpOnlyForCommandsThatMayHostASilo(bool expected, params string[] args) =>
+        Assert.Equal(expected, ThreadPoolSpin.MayHostSilo(args));
+
     [Fact]
     public async Task TryConnect_ReturnsNullQuickly_WhenNoClusterListens()
     {

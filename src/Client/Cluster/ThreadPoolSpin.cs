@@ -13,7 +13,7 @@ namespace DistTrain.Client.Cluster;
 /// dedicated silos keep the default unless told otherwise (deploy/README.md).
 /// The runtime reads the setting once, when the pool starts its first thread: call this first.
 /// </remarks>
-internal static class ThreadPoolSpin
+public static class ThreadPoolSpin
 {
     private const string Setting = "System.Threading.ThreadPool.UnfairSemaphoreSpinLimit";
     private const int TrainingSpinLimit = 2000;
@@ -24,12 +24,18 @@ internal static class ThreadPoolSpin
         {
             return; // the user's own setting wins (and the runtime reads it first anyway)
         }
-        var command = args.FirstOrDefault();
-        var mayHostSilo = (command == "train" && !args.Contains("--local"))
-            || (command == "bench" && args.Any(a => a == "--workers" || a.StartsWith("--workers=", StringComparison.Ordinal)));
-        if (mayHostSilo)
+        if (MayHostSilo(args))
         {
             AppContext.SetData(Setting, TrainingSpinLimit);
         }
+    }
+
+    /// <summary>`train` without `--local`, and `bench --workers`: the commands that fall back to an
+    /// embedded silo when no cluster answers.</summary>
+    public static bool MayHostSilo(IReadOnlyList<string> args)
+    {
+        var command = args.Count > 0 ? args[0] : null;
+        return (command == "train" && !args.Contains("--local"))
+            || (command == "bench" && args.Any(a => a == "--workers" || a.StartsWith("--workers=", StringComparison.Ordinal)));
     }
 }
