@@ -1,0 +1,98 @@
+using DistTrain.Contracts;
+using DistTrain.Distributed.Tests.Infrastructure;
+
+namespace DistTrain.Distributed.Tests;
+
+/// <summary>
+/// The several-machines setup on one machine: a real Redis server as the membership store, two silo
+/// processes started by deploy/local-cluster.sh with <c>--redis</c> (no primary silo: each finds the
+/// other through Redis), and a job from the console spread over both. Needs redis-server on PATH
+/// (.ci/run installs it).
+/// </summary>
+public sealed class RedisMembershipEndToEndTests
+{
+    private const int RedisPort = 26391;
+    private const int BaseSiloPort = 21751;
+    private const int BaseGatewayPort = 31751;
+
+    [Fact]
+    public async Task SilosJoinedThroughRedis_RunAJobFromTheConsole()
+    {
+        var runDir = Path.Combine(Path.GetTempPath(), $"disttrain-redis-e2e-{Environment.ProcessId}");
+        Directory.CreateDirectory(runDir);
+        var redis = await StartRedisAsync(runDir);
+        var environment = new Dictionary<string, string>
+        {
+            ["RUN_DIR"] = runDir,
+            ["BASE_SILO_PORT"] = $"{BaseSiloPort}",
+            ["BASE_GATEWAY_PORT"] = $"{BaseGatewayPort}",
+        };
+        var script = Path.Combine(TestPaths.RepoRoot, "deploy", "local-cluster.sh");
+        try
+        {
+            var start = await ProcessRunner.RunAsync("bash", [script, "start", "2", "--redis", $"127.0.0.1:{RedisPort}"], TimeSpan.FromMinutes(3), environment);
+            Assert.True(start.ExitCode == 0, start.ToString());
+
+            // Both silos wrote themselves into the membership table that Orleans keeps in Redis
+            // (the second a moment after its ports open: it joins, then becomes active).
+            string[] silos = [];
+            for (var attempt = 0; attempt < 60 && silos.Length < 2; attempt++)
+            {
+                await Task.Delay(attempt == 0 ? 0 : 500);
+                var members = await ProcessRunner.RunAsync("redis-cli",
+                    ["-p", $"{RedisPort}", "hkeys", $"{ClusterIdentity.ServiceId}/members/{ClusterIdentity.ClusterId}"], TimeSpan.FromSeconds(30));
+                Assert.True(members.ExitCode == 0, members.ToString());
+                silos = members.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(k => k.StartsWith('S')).ToArray();
+            }
+            Assert.Equal([$":{BaseSiloPort}:", $":{BaseSiloPort + 1}:"], silos.Select(s => s[s.IndexOf(':')..(s.LastIndexOf(':') + 1)]).Order());
+
+            // The console knows one gateway only; the job's workers still land on both silos.
+            var train = await ProcessRunner.RunAsync("dotnet",
+                [ProcessRunner.ClientDll(), "train", "--gateway", $"localhost:{BaseGatewayPort + 1}", "--model", "784-16-10", "--workers", "2",
+                 "--epochs", "1", "--batch", "128", "--json"],
+                TimeSpan.FromMinutes(3));
+            Assert.True(train.ExitCode == 0, train.ToString());
+            using var json = System.Text.Json.JsonDocument.Parse(train.Output);
+            var root = json.RootElement;
+            Assert.Equal("cluster", root.GetProperty("mode").GetString());
+            Assert.Equal(2, root.GetProperty("silos").GetInt32());
+            Assert.True(root.GetProperty("testAccuracy").GetDouble() > 0.85, train.Output);
+        }
+        finally
+        {
+            var stop = await ProcessRunner.RunAsync("bash", [script, "stop"], TimeSpan.FromMinutes(1), environment);
+            await ProcessRunner.RunAsync("redis-cli", ["-p", $"{RedisPort}", "shutdown", "nosave"], TimeSpan.FromSeconds(30));
+            Assert.True(stop.ExitCode == 0, stop.ToString());
+            Assert.True(redis.ExitCode == 0, redis.ToString());
+        }
+
+        Directory.Delete(runDir, recursive: true);
+    }
+
+    /// <summary>A throwaway Redis server on a test port: no persistence, data in the run folder.</summary>
+    private static async Task<ProcessRunner.Result> StartRedisAsync(string runDir)
+    {
+        ProcessRunner.Result started;
+        try
+        {
+            started = await ProcessRunner.RunAsync("redis-server",
+                ["--port", $"{RedisPort}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "yes",
+                 "--dir", runDir, "--logfile", Path.Combine(runDir, "redis.log"), "--pidfile", Path.Combine(runDir, "redis.pid")],
+                TimeSpan.FromSeconds(30));
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new InvalidOperationException("redis-server is not on PATH: install it (apt-get install -y redis-server), as .ci/run does.", e);
+        }
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            var ping = await ProcessRunner.RunAsync("redis-cli", ["-p", $"{RedisPort}", "ping"], TimeSpan.FromSeconds(10));
+            if (ping.Output.Trim() == "PONG")
+            {
+                return started;
+            }
+            await Task.Delay(100);
+        }
+        throw new InvalidOperationException($"redis-server did not answer on port {RedisPort}: {started}");
+    }
+}
