@@ -40,7 +40,8 @@ public sealed class FloatBlockCodec : IFieldCodec<FloatBlock>
             throw new InvalidDataException($"A FloatBlock of {byteCount} bytes is not a whole number of floats.");
         }
 
-        var values = new float[byteCount / sizeof(float)];
+        // Every byte is read into it next, so the runtime need not zero it first (a megabyte a step).
+        var values = GC.AllocateUninitializedArray<float>((int)(byteCount / sizeof(float)));
         reader.ReadBytes(MemoryMarshal.AsBytes(values.AsSpan()));
         var result = FloatBlock.Own(values);
         ReferenceCodec.RecordObject(reader.Session, result);
