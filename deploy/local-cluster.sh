@@ -39,7 +39,8 @@ start() {
   local extra=()
   while (($#)); do
     case "$1" in
-      --redis) extra+=(--redis "$2"); shift 2 ;;
+      # Every silo of this script runs here: advertise loopback rather than the host name's address.
+      --redis) extra+=(--redis "$2" --advertise 127.0.0.1); shift 2 ;;
       *) echo "unknown option $1" >&2; usage ;;
     esac
   done

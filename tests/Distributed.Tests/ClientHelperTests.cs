@@ -12,6 +12,7 @@ public sealed class ClientHelperTests
     [InlineData(true, "train")]
     [InlineData(true, "train", "--workers", "3")]
     [InlineData(false, "train", "--local")]
+    [InlineData(false, "train", "--detach")]
     [InlineData(true, "bench", "--workers", "2")]
     [InlineData(true, "bench", "--workers=2")]
     [InlineData(false, "bench")]

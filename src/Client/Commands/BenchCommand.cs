@@ -4,6 +4,7 @@ using DistTrain.Client.Cluster;
 using DistTrain.Contracts.Messages;
 using DistTrain.Client.Output;
 using DistTrain.Core.Data;
+using DistTrain.Core.Kernels;
 using DistTrain.Core.Nn;
 
 namespace DistTrain.Client.Commands;
@@ -20,9 +21,14 @@ internal static class BenchCommand
         bool asJson, CancellationToken cancellation)
     {
         // The single-process trainers first: each counts its allocations before a silo or a client runs here.
-        var timers = configs.Select(c => new LocalEpochTimer(c.Spec, c.Batch, threads, train)).ToList();
+        var timers = new List<LocalEpochTimer>();
         try
         {
+            foreach (var (spec, batch) in configs)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                timers.Add(new LocalEpochTimer(spec, batch, threads, train));
+            }
             return await AlternateEpochsAsync(parse, configs, timers, workers, epochs, train, test, asJson, cancellation);
         }
         finally
@@ -49,17 +55,26 @@ internal static class BenchCommand
             var clusterEpochs = new List<ClusterEpoch>();
             for (var e = 0; e < epochs; e++)
             {
-                localSeconds.Add(timer.TimeEpoch());
+                // Local, grains, grains, local, local, grains, ...: neither side always goes first.
+                if (e % 2 == 0)
+                {
+                    localSeconds.Add(timer.TimeEpoch());
+                }
                 clusterEpochs.Add(await ClusterBenchmark.RunEpochAsync(client, spec, batch, workers, cancellation));
+                if (e % 2 == 1)
+                {
+                    localSeconds.Add(timer.TimeEpoch());
+                }
             }
             local.Add(timer.Result(localSeconds, test));
             cluster.Add(ClusterBenchmark.Summarize(spec, batch, workers, clusterEpochs, localSeconds.Select(s => train.Count / s).ToList()));
         }
         if (!asJson)
         {
-            PrintLocal(local, $"epochs alternated with those over worker grains");
+            PrintLocal(local, "epochs alternated with those over worker grains");
             Console.WriteLine();
-            Console.WriteLine($"# {workers} worker grain(s) on {where}; median epoch; vs 1 process = median ratio of alternate epochs; milliseconds per step");
+            var dense = ZeroColumns.SkipInLinearLayers || connection is null ? "" : " (which skips zero input columns: --dense applies to this process only)";
+            Console.WriteLine($"# {workers} worker grain(s) on {where}{dense}; median epoch; vs 1 process = median ratio of alternate epochs; milliseconds per step");
             Console.WriteLine($"{"model",-16} {"batch",5} {"wrk",3} {"silos",5} {"samples/s",11} {"GFLOP/s",8} {"vs 1 proc",9} {"step",7} {"compute",8} {"slowest",8} {"transport",9} {"update",7} {"ps call",7}");
             foreach (var r in cluster)
             {
@@ -72,7 +87,7 @@ internal static class BenchCommand
 
     private static void PrintLocal(IEnumerable<BenchResult> results, string how)
     {
-        Console.WriteLine($"# {Environment.ProcessorCount} cores, AVX-512: {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated}; one process; median epoch after a warm-up epoch ({how}){(DistTrain.Core.Kernels.ZeroColumns.SkipInLinearLayers ? "" : "; --dense: zero input columns multiplied too")}");
+        Console.WriteLine($"# {Environment.ProcessorCount} cores, AVX-512: {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated}; one process; median epoch after two untimed ones (warm-up, allocation count) ({how}){(ZeroColumns.SkipInLinearLayers ? "" : "; --dense: zero input columns multiplied too")}");
         Console.WriteLine($"{"model",-16} {"batch",5} {"thr",3} {"samples/s",11} {"GFLOP/s",8} {"alloc B/step",12} {"s/epoch",8} {"test acc",8}");
         foreach (var r in results)
         {
@@ -108,7 +123,7 @@ internal static class BenchCommand
             }
             var (train, test) = MnistLoader.Load(parse.GetValue(data) ?? DatasetLocator.FindShippedMnist());
             var asJson = parse.GetValue(json);
-            DistTrain.Core.Kernels.ZeroColumns.SkipInLinearLayers = !parse.GetValue(dense);
+            ZeroColumns.SkipInLinearLayers = !parse.GetValue(dense);
             if (parse.GetValue(workers) is { } k)
             {
                 UserError.Require(k > 0, "--workers", $"must be at least 1; got {k}.");

@@ -1,4 +1,5 @@
 using DistTrain.Contracts.Messages;
+using Orleans.Concurrency;
 
 namespace DistTrain.Contracts.Grains;
 
@@ -20,4 +21,10 @@ public interface IWorkerGrain : IGrainWithStringKey
     [Alias("Evaluate")]
     [ResponseTimeout("00:05:00")]
     Task<Evaluation> EvaluateAsync(WeightsSnapshot weights);
+
+    /// <summary>The job has ended: the worker deactivates, freeing its replica and buffers now rather
+    /// than when idle collection gets to it. One-way, and harmless when the worker is gone already.</summary>
+    [Alias("Release")]
+    [OneWay]
+    Task ReleaseAsync();
 }

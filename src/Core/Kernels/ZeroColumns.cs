@@ -45,7 +45,7 @@ public static class ZeroColumns
         {
             var row = x.Slice(r * cols, cols);
             var b = 0;
-            if (typeof(T) == typeof(float) && Vector512.IsHardwareAccelerated)
+            if (typeof(T) == typeof(float) && Avx512F.IsSupported)
             {
                 var values = MemoryMarshal.Cast<T, float>(row);
                 for (; b < whole; b++)
@@ -115,7 +115,9 @@ public static class ZeroColumns
 
     /// <summary>Writes the rows×<paramref name="count"/> <paramref name="compact"/> into the used
     /// columns of the rows×cols <paramref name="x"/>, and zero into the others; with
-    /// <paramref name="accumulate"/>, adds to the used columns and leaves the others as they are.</summary>
+    /// <paramref name="accumulate"/>, adds to the used columns and leaves the others as they are.
+    /// Whole vectors are read while 16 values remain in <paramref name="compact"/> (the next row's, or
+    /// spare values at its end, fill the lanes beyond the used ones); the rest goes value by value.</summary>
     public static void Expand<T>(ReadOnlySpan<T> compact, int rows, int cols, ReadOnlySpan<ushort> used, int count, Span<T> x, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -123,25 +125,19 @@ public static class ZeroColumns
         for (var r = 0; r < rows; r++)
         {
             var row = x.Slice(r * cols, cols);
-            var source = compact.Slice(r * count, count);
+            var source = compact.Slice(r * count);
             var at = 0;
             var b = 0;
             if (typeof(T) == typeof(float) && Avx512F.IsSupported && !accumulate)
             {
                 var output = MemoryMarshal.Cast<T, float>(row);
                 var values = MemoryMarshal.Cast<T, float>(source);
-                for (; b < whole; b++)
+                for (; b < whole && at + Lanes <= values.Length; b++)
                 {
                     var bits = used[b];
-                    var take = BitOperations.PopCount(bits);
-                    // Whole vectors are loaded only while 16 values remain; the row's last blocks go lane by lane.
-                    if (at + Lanes > count)
-                    {
-                        break;
-                    }
                     var spread = Avx512F.Expand(Vector512<float>.Zero, Mask(bits), Vector512.Create<float>(values.Slice(at, Lanes)));
                     spread.CopyTo(output.Slice(b * Lanes, Lanes));
-                    at += take;
+                    at += BitOperations.PopCount(bits);
                 }
             }
             for (var c = b * Lanes; c < cols; c++)

@@ -136,12 +136,12 @@ public sealed class JobGrain(DatasetCache datasets, ILogger<JobGrain> logger) : 
     {
         // Let StartAsync return first: the caller should not wait for dataset loading.
         await Task.Yield();
+        var workers = Enumerable.Range(0, spec.Workers)
+            .Select(k => GrainFactory.GetGrain<IWorkerGrain>(WorkerKey.Format(JobId, k)))
+            .ToArray();
         try
         {
             var server = GrainFactory.GetGrain<IParameterServerGrain>(JobId);
-            var workers = Enumerable.Range(0, spec.Workers)
-                .Select(k => GrainFactory.GetGrain<IWorkerGrain>(WorkerKey.Format(JobId, k)))
-                .ToArray();
 
             var weights = await server.InitializeAsync(spec);
             _workers = await Task.WhenAll(workers.Select((w, k) => w.InitializeAsync(Setup(spec, k))));
@@ -236,6 +236,14 @@ public sealed class JobGrain(DatasetCache datasets, ILogger<JobGrain> logger) : 
             // A failed job is a status, never a crashed silo.
             logger.LogWarning(e, "Job {JobId} failed", JobId);
             Finish(JobState.Failed, e is AggregateException { InnerException: { } inner } ? inner.Message : e.Message);
+        }
+        finally
+        {
+            // The parameter server stays: it holds the final weights (`train --out` reads them).
+            foreach (var worker in workers)
+            {
+                worker.ReleaseAsync().Ignore();
+            }
         }
     }
 

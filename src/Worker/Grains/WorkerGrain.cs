@@ -162,6 +162,12 @@ public sealed class WorkerGrain(DatasetCache datasets) : Grain, IWorkerGrain
         return new Evaluation { Version = weights.Version, Accuracy = result.Accuracy, Count = count, Correct = result.Correct };
     }
 
+    public Task ReleaseAsync()
+    {
+        DeactivateOnIdle();
+        return Task.CompletedTask;
+    }
+
     private WorkerInfo Info() => new()
     {
         Shard = _setup!.Shard,

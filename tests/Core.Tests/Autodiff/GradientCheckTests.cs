@@ -103,7 +103,7 @@ public class GradientCheckTests
                 input[i] = 0; // 33 of 70 columns zero in every row
             }
         }
-        var used = -1;
+        int? used = -1;
         AssertGradient(x =>
         {
             var y = Tensor.FromArray(input, rows, features).Linear(x[0], x[1]);

@@ -65,12 +65,28 @@ public class ZeroColumnsTests
     [InlineData(5, 784)]
     [InlineData(4, 70)]
     [InlineData(2, 33)]
+    [InlineData(3, 10)]
     public void CompactThenExpand_GivesBackTheMatrix_Float(int rows, int cols) => RoundTripCase<float>(rows, cols);
 
     [Theory]
     [InlineData(5, 784)]
     [InlineData(4, 70)]
     public void CompactThenExpand_GivesBackTheMatrix_Double(int rows, int cols) => RoundTripCase<double>(rows, cols);
+
+    [Fact]
+    public void CompactThenExpand_WithFewerThan16UsedColumns_StaysInItsBuffers()
+    {
+        const int rows = 4, cols = 100;
+        var x = Matrix<float>(rows, cols, c => c % 9 != 0, seed: 3); // 12 used columns
+        var used = new ushort[ZeroColumns.Blocks(cols)];
+        var count = ZeroColumns.FindUsed<float>(x, rows, cols, used);
+        Assert.InRange(count, 1, 12);
+        var compact = new float[rows * count + 16];
+        ZeroColumns.Compact<float>(x, rows, cols, used, count, compact);
+        var back = new float[rows * cols];
+        ZeroColumns.Expand<float>(compact.AsSpan(0, rows * count), rows, cols, used, count, back, accumulate: false);
+        Assert.Equal(x, back);
+    }
 
     private static void RoundTripCase<T>(int rows, int cols) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {

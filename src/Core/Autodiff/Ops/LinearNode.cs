@@ -12,9 +12,10 @@ namespace DistTrain.Core.Autodiff.Ops;
 /// <remarks>
 /// When whole columns of X are zero (input features absent from every sample of the minibatch, such
 /// as MNIST's background pixels) and X needs no gradient, the products run over the other columns
-/// only: X and W are compacted to those columns, and dW's skipped columns are written as zero. The
-/// skipped terms are exact zeros, so only the grouping of the sum changes (and a non-finite weight
-/// in a skipped column no longer turns the output into NaN).
+/// only: X and W are compacted to those columns, and dW's skipped columns get nothing (zero when the
+/// gradient is overwritten, unchanged when it accumulates). The skipped terms are exact zeros, so
+/// only the grouping of the sum changes, and one corner: a non-finite weight in a skipped column no
+/// longer turns the output into NaN (the forward-mode tangent, always dense, still does).
 /// </remarks>
 public sealed class LinearNode<T> : Node<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -28,14 +29,15 @@ public sealed class LinearNode<T> : Node<T> where T : unmanaged, IFloatingPointI
     private int Out => W.Shape[0];
 
     // The compact form of this step's product; the buffers persist while the node is recycled.
-    private int _used; // columns of X kept; 0 when the product is dense
-
-    /// <summary>How many columns of X this step's product used, or 0 when it was dense (for tests).</summary>
-    internal int CompactColumns => _used;
+    private bool _compact;
+    private int _used; // columns of X kept (possibly none) when compact
     private ushort[] _usedMask = [];
     private T[] _compactX = [];
     private T[] _compactW = [];
     private T[] _compactGradW = [];
+
+    /// <summary>How many columns of X this step's product used, or null when it was dense (for tests).</summary>
+    internal int? CompactColumns => _compact ? _used : null;
 
     internal override void Forward()
     {
@@ -45,7 +47,8 @@ public sealed class LinearNode<T> : Node<T> where T : unmanaged, IFloatingPointI
         {
             bias.CopyTo(y.Slice(r * Out, Out));
         }
-        if (Compact())
+        _compact = Compact();
+        if (_compact)
         {
             Gemm.Multiply<T>(_compactX, false, _compactW, true, y, Rows, Out, _used, accumulate: true);
             return;
@@ -55,13 +58,13 @@ public sealed class LinearNode<T> : Node<T> where T : unmanaged, IFloatingPointI
 
     /// <summary>
     /// Compacts X and W to X's non-zero columns when that saves at least an eighth of the work. Not
-    /// when X needs a gradient (its dense product needs the skipped columns anyway), nor for a
-    /// narrow layer: copying X costs as much whatever the layer's width, and below ~64 outputs
-    /// (measured: 784-16 at 32 rows) the saved multiply-adds do not pay for it.
+    /// when X needs a gradient (its dense product needs the skipped columns anyway), nor for a small
+    /// layer: copying X costs as much whatever the layer's width, and below ~64 outputs (measured:
+    /// 784-16 at 32 rows) the saved multiply-adds do not pay for it; below 64 inputs there is
+    /// little to skip.
     /// </summary>
     private bool Compact()
     {
-        _used = 0;
         if (!ZeroColumns.SkipInLinearLayers || X.RequiresGrad || In < 64 || Out < 64)
         {
             return false;
@@ -101,7 +104,7 @@ public sealed class LinearNode<T> : Node<T> where T : unmanaged, IFloatingPointI
         {
             Gemm.Multiply<T>(dy, false, W.Data, false, X.Grad, Rows, In, Out, accumulate: true); // dX += dY·W
         }
-        if (W.RequiresGrad && _used > 0)
+        if (W.RequiresGrad && _compact)
         {
             // dW over the kept columns only, then spread out (the skipped columns' gradient is zero).
             Grow(ref _compactGradW, Out * In + 16);
