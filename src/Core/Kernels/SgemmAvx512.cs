@@ -43,7 +43,10 @@ internal static unsafe partial class SgemmAvx512
         var panelWidth = n <= Lanes ? Lanes : Nr; // a narrow C (16 or 10 columns) uses the 8×16 kernel
         var panels = (n + panelWidth - 1) / panelWidth;
         var tailRows = m % Mr;
-        var tail = t_packedA is { } t0 && t0.Length >= Mr * k ? t0 : (t_packedA = new float[Mr * k]);
+        // Only a product with a short last tile needs the buffer. Rounded up to 1024, because k varies
+        // from step to step when a layer skips zero input columns, and growing to every new maximum
+        // would allocate now and then for epochs (with up to 1024 inputs it never grows again).
+        var tail = tailRows == 0 ? [] : t_packedA is { } t0 && t0.Length >= Mr * k ? t0 : (t_packedA = new float[Mr * RoundUp(k, 1024)]);
         fixed (float* pa = a, pb = b, pc = c, pTail = tail)
         {
             if (tailRows > 0)
@@ -73,6 +76,8 @@ internal static unsafe partial class SgemmAvx512
             }
         }
     }
+
+    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 
     /// <summary>Splits the column panels over the cores (kept apart so the closure is only
     /// allocated on this path, never on the small products of a training step).</summary>

@@ -75,6 +75,32 @@ public class TrainingTests(MnistFixture mnist) : IClassFixture<MnistFixture>
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 
+    /// <summary>
+    /// A layer that skips zero input columns multiplies over a different number of them every step;
+    /// a new largest count must not allocate (warm-up on one image repeated, which leaves most
+    /// columns blank, then ordinary batches; 100 rows leave a short last tile in the product).
+    /// </summary>
+    [Fact]
+    public void ReplicaStep_SkippingZeroColumns_AllocatesNothingWhenTheirCountGrows()
+    {
+        var spec = new ModelSpec(NetworkSpec.Parse("784-64-10"));
+        var replica = new ModelReplica(spec);
+        var parameters = ParameterInit.Initialize(spec.Network, 1);
+        var gradient = new float[parameters.Length];
+        var oneImage = Enumerable.Repeat(7, 100).ToArray();
+        for (var i = 0; i < 5; i++)
+        {
+            replica.ComputeGradient(parameters, mnist.Train, oneImage, gradient);
+        }
+        var batches = Enumerable.Range(0, 10).Select(i => Enumerable.Range(i * 100, 100).ToArray()).ToArray();
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        foreach (var batch in batches)
+        {
+            replica.ComputeGradient(parameters, mnist.Train, batch, gradient);
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     [Fact]
     public void Divergence_StopsTrainingWithAClearMessage()
     {
