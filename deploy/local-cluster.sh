@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Runs a DistTrain cluster of N silo processes on this machine (localhost clustering).
+# Runs a DistTrain cluster of N silo processes on this machine (localhost clustering, or Redis
+# membership with --redis, which rehearses the several-machines setup: see deploy/README.md).
 #
 #   deploy/local-cluster.sh start N [--redis host:port]   build the silo (Release), start N silos
 #   deploy/local-cluster.sh stop                          stop exactly the silos started here
 #   deploy/local-cluster.sh status                        list them
 #
 # Silo i listens on BASE_SILO_PORT+i (default 11111+i) and BASE_GATEWAY_PORT+i (default 30000+i);
-# silo 0 is the primary. Logs and pid files go to RUN_DIR (default ./run/cluster). DATA_ROOT
+# silo 0 is the primary (with --redis there is none, and every silo advertises 127.0.0.1; the
+# first is still started first). Logs and pid files go to RUN_DIR (default ./run/cluster). DATA_ROOT
 # (default ./data) is where the silos look for datasets named by path.
 set -euo pipefail
 
@@ -36,11 +38,11 @@ wait_for_port() { # port pidfile log
 start() {
   local count="${1:-}"; shift || true
   [[ "$count" =~ ^[1-9][0-9]*$ ]] || usage
-  local extra=()
+  local extra=() redis=0
   while (($#)); do
     case "$1" in
       # Every silo of this script runs here: advertise loopback rather than the host name's address.
-      --redis) extra+=(--redis "$2" --advertise 127.0.0.1); shift 2 ;;
+      --redis) extra+=(--redis "${2:?--redis needs host:port}" --advertise 127.0.0.1); redis=1; shift 2 ;;
       *) echo "unknown option $1" >&2; usage ;;
     esac
   done
@@ -58,7 +60,7 @@ start() {
     local silo_port=$((BASE_SILO_PORT + i)) gateway_port=$((BASE_GATEWAY_PORT + i))
     local log="$RUN_DIR/silo-$i.log" pidfile="$RUN_DIR/silo-$i.pid"
     local args=(--silo-port "$silo_port" --gateway-port "$gateway_port" --data-root "$DATA_ROOT" "${extra[@]}")
-    ((i == 0)) || args+=(--primary "127.0.0.1:$BASE_SILO_PORT")
+    ((i == 0 || redis)) || args+=(--primary "127.0.0.1:$BASE_SILO_PORT")
     nohup dotnet "$SILO_DLL" "${args[@]}" >"$log" 2>&1 </dev/null &
     echo $! >"$pidfile"
     # The primary must be up before the others can join it.

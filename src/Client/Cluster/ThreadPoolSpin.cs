@@ -7,7 +7,7 @@ namespace DistTrain.Client.Cluster;
 /// A training step hands work between pool threads several times (job → workers → job → parameter
 /// server → job), a few hundred microseconds apart. With the runtime's default spin limit (70) an idle
 /// pool thread goes to sleep almost at once, and waking it costs tens of microseconds on a VM:
-/// measured 0.06–0.14 ms of "transport" per wide step in one silo, against 0.03–0.04 ms at 500
+/// measured 0.06–0.14 ms of "transport" per wide step in one silo, against 0.03–0.05 ms at 500
 /// (1000 and 2000 gained nothing more). The price is paid when idle too: Orleans' timers wake the
 /// pool ~50 times a second, and an idle silo process used 4.4% of a core at 500, 12% at 2000 and
 /// ~1% at 70. So only commands that may start an embedded silo, which lives as long as its job, turn

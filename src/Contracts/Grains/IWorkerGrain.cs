@@ -23,7 +23,8 @@ public interface IWorkerGrain : IGrainWithStringKey
     Task<Evaluation> EvaluateAsync(WeightsSnapshot weights);
 
     /// <summary>The job has ended: the worker deactivates, freeing its replica and buffers now rather
-    /// than when idle collection gets to it. One-way, and harmless when the worker is gone already.</summary>
+    /// than when idle collection gets to it. One-way; a worker whose silo died comes back as an empty
+    /// activation only to deactivate.</summary>
     [Alias("Release")]
     [OneWay]
     Task ReleaseAsync();

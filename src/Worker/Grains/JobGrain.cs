@@ -139,11 +139,13 @@ public sealed class JobGrain(DatasetCache datasets, ILogger<JobGrain> logger) : 
         var workers = Enumerable.Range(0, spec.Workers)
             .Select(k => GrainFactory.GetGrain<IWorkerGrain>(WorkerKey.Format(JobId, k)))
             .ToArray();
+        var workersSetUp = false;
         try
         {
             var server = GrainFactory.GetGrain<IParameterServerGrain>(JobId);
 
             var weights = await server.InitializeAsync(spec);
+            workersSetUp = true; // from here on they hold a replica each, even if setting up fails midway
             _workers = await Task.WhenAll(workers.Select((w, k) => w.InitializeAsync(Setup(spec, k))));
 
             var sampleCount = _workers[0].TrainCount;
@@ -239,8 +241,9 @@ public sealed class JobGrain(DatasetCache datasets, ILogger<JobGrain> logger) : 
         }
         finally
         {
-            // The parameter server stays: it holds the final weights (`train --out` reads them).
-            foreach (var worker in workers)
+            // The parameter server stays: it holds the final weights (`train --out` reads them). A
+            // job that failed before creating its workers has none to release (a call would create them).
+            foreach (var worker in workersSetUp ? workers : Array.Empty<IWorkerGrain>())
             {
                 worker.ReleaseAsync().Ignore();
             }
