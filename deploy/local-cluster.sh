@@ -8,7 +8,8 @@
 #
 # Silo i listens on BASE_SILO_PORT+i (default 11111+i) and BASE_GATEWAY_PORT+i (default 30000+i);
 # silo 0 is the primary (with --redis there is none, and every silo advertises 127.0.0.1; the
-# first is still started first). Logs and pid files go to RUN_DIR (default ./run/cluster). DATA_ROOT
+# first is still started first). Logs, pid files and job checkpoints go to RUN_DIR (default
+# ./run/cluster; checkpoints in RUN_DIR/checkpoints, kept across restarts). DATA_ROOT
 # (default ./data) is where the silos look for datasets named by path.
 set -euo pipefail
 
@@ -20,7 +21,7 @@ BASE_GATEWAY_PORT="${BASE_GATEWAY_PORT:-30000}"
 SILO_DLL="$ROOT/src/Silo/bin/Release/net10.0/DistTrain.Silo.dll"
 START_TIMEOUT="${START_TIMEOUT:-60}"
 
-usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 
 alive() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
@@ -59,7 +60,8 @@ start() {
   for ((i = 0; i < count; i++)); do
     local silo_port=$((BASE_SILO_PORT + i)) gateway_port=$((BASE_GATEWAY_PORT + i))
     local log="$RUN_DIR/silo-$i.log" pidfile="$RUN_DIR/silo-$i.pid"
-    local args=(--silo-port "$silo_port" --gateway-port "$gateway_port" --data-root "$DATA_ROOT" "${extra[@]}")
+    local args=(--silo-port "$silo_port" --gateway-port "$gateway_port" --data-root "$DATA_ROOT"
+      --checkpoints "$RUN_DIR/checkpoints" "${extra[@]}")
     ((i == 0 || redis)) || args+=(--primary "127.0.0.1:$BASE_SILO_PORT")
     nohup dotnet "$SILO_DLL" "${args[@]}" >"$log" 2>&1 </dev/null &
     echo $! >"$pidfile"

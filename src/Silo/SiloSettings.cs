@@ -10,7 +10,7 @@ namespace DistTrain.Silo;
 /// The silo's settings, from the command line (<c>--silo-port 11112</c>) or the environment
 /// (<c>DISTTRAIN_SILOPORT=11112</c>); the command line wins.
 /// </summary>
-public sealed record SiloSettings(int SiloPort, int GatewayPort, IPEndPoint? PrimarySilo, string? DataRoot, string? Redis, IPAddress? Advertise)
+public sealed record SiloSettings(int SiloPort, int GatewayPort, IPEndPoint? PrimarySilo, string? DataRoot, string? Redis, IPAddress? Advertise, string? Checkpoints)
 {
     public static readonly Dictionary<string, string> Switches = new()
     {
@@ -20,6 +20,7 @@ public sealed record SiloSettings(int SiloPort, int GatewayPort, IPEndPoint? Pri
         ["--data-root"] = "DataRoot",
         ["--redis"] = "Redis",
         ["--advertise"] = "Advertise",
+        ["--checkpoints"] = "Checkpoints",
     };
 
     public static SiloSettings From(IConfiguration config)
@@ -32,7 +33,8 @@ public sealed record SiloSettings(int SiloPort, int GatewayPort, IPEndPoint? Pri
             string.IsNullOrWhiteSpace(primary) ? null : IPEndPoint.Parse(primary),
             config["DataRoot"],
             config["Redis"],
-            string.IsNullOrWhiteSpace(advertise) ? null : IPAddress.Parse(advertise));
+            string.IsNullOrWhiteSpace(advertise) ? null : IPAddress.Parse(advertise),
+            config["Checkpoints"]);
     }
 
     /// <summary>

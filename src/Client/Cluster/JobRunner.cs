@@ -41,18 +41,47 @@ public sealed class JobRunner(IClusterClient client)
         }
     }
 
-    /// <summary>Streams the progress of an existing job until it finishes; returns its final status.</summary>
+    /// <summary>
+    /// Streams the progress of an existing job until it finishes; returns its final status. When the
+    /// silo running the job goes away, it calls again until membership has noticed: the call activates
+    /// the job on a live silo, which resumes it from its checkpoint (if the cluster keeps them).
+    /// </summary>
     public static async Task<JobStatus> FollowAsync(IJobGrain job, Action<JobProgress>? onProgress, CancellationToken cancellationToken = default)
     {
-        await foreach (var progress in job.WatchAsync(cancellationToken).WithCancellation(cancellationToken))
+        var lostSince = (DateTime?)null;
+        while (true)
         {
-            onProgress?.Invoke(progress);
-            if (progress.Kind == ProgressKind.Finished)
+            try
             {
-                break;
+                if (lostSince is not null)
+                {
+                    var status = await job.GetStatusAsync();
+                    if (status.State == JobState.Pending && status.Spec is null)
+                    {
+                        throw new JobLostException(job.GetPrimaryKeyString());
+                    }
+                    lostSince = null;
+                }
+                await foreach (var progress in job.WatchAsync(cancellationToken).WithCancellation(cancellationToken))
+                {
+                    onProgress?.Invoke(progress);
+                    if (progress.Kind == ProgressKind.Finished)
+                    {
+                        break;
+                    }
+                }
+
+                return await job.GetStatusAsync();
+            }
+            catch (Exception e) when (e is OrleansException or TimeoutException && !cancellationToken.IsCancellationRequested
+                && DateTime.UtcNow - (lostSince ??= DateTime.UtcNow) < SiloLossPatience)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
             }
         }
-
-        return await job.GetStatusAsync();
     }
+
+    /// <summary>How long to keep calling a job whose silo went away (membership declares a dead silo
+    /// within tens of seconds by default).</summary>
+    private static readonly TimeSpan SiloLossPatience = TimeSpan.FromMinutes(2);
 }

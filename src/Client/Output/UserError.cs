@@ -29,7 +29,7 @@ internal static class UserError
 
     private static bool IsUserError(Exception e) =>
         e is ArgumentException or FormatException or DatasetException or FileNotFoundException or DistTrain.Core.Training.TrainingDivergedException
-            or DirectoryNotFoundException or InvalidDataException or UnauthorizedAccessException;
+            or DirectoryNotFoundException or InvalidDataException or UnauthorizedAccessException or Cluster.JobLostException;
 
     /// <summary>Throws an <see cref="ArgumentException"/> naming the option when the condition fails.</summary>
     public static void Require(bool condition, string option, string message)

@@ -21,4 +21,12 @@ public interface IParameterServerGrain : IGrainWithStringKey
     /// </summary>
     [Alias("Apply")]
     Task<WeightsSnapshot> ApplyAsync(StepGradients gradients);
+
+    /// <summary>A copy of the current parameters and optimizer state, for the job's checkpoint.</summary>
+    [Alias("GetCheckpoint")]
+    Task<ParameterCheckpoint> GetCheckpointAsync();
+
+    /// <summary>Carries on from a checkpoint (a job resumed on another silo after losing its own).</summary>
+    [Alias("Restore")]
+    Task<WeightsSnapshot> RestoreAsync(JobSpec spec, ParameterCheckpoint checkpoint);
 }

@@ -45,5 +45,8 @@ public sealed record JobStatus
     /// <summary>How many times a lost worker was re-initialized and its step asked again.</summary>
     [Id(16)] public int WorkerRecoveries { get; init; }
 
+    /// <summary>How many times the job was resumed from its checkpoint after losing its own silo.</summary>
+    [Id(17)] public int Resumes { get; init; }
+
     public double? FinalTestAccuracy => Epochs.Count > 0 ? Epochs[^1].TestAccuracy : null;
 }

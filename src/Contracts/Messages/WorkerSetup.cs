@@ -11,6 +11,9 @@ public sealed record WorkerSetup
     [Id(2)] public int ShardCount { get; init; }
 
     [Id(3)] public JobSpec Spec { get; init; } = new();
+
+    /// <summary>The global step the job (re)starts from: a resumed job sets its workers up afresh.</summary>
+    [Id(4)] public long StartStep { get; init; }
 }
 
 /// <summary>A worker's answer to its setup: where it runs and what it loaded.</summary>

@@ -4,8 +4,10 @@ using System.Threading.Channels;
 using DistTrain.Contracts.Grains;
 using DistTrain.Contracts.Messages;
 using DistTrain.Core.Training;
+using DistTrain.Worker.Checkpoints;
 using DistTrain.Worker.Data;
 using DistTrain.Worker.Training;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
 
@@ -23,7 +25,8 @@ namespace DistTrain.Worker.Grains;
 /// at a time (the grain scheduler), and no method awaits between reading and writing state.
 /// </remarks>
 [Reentrant]
-public sealed class JobGrain(DatasetCache datasets, ILogger<JobGrain> logger) : Grain, IJobGrain
+public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints, IHostApplicationLifetime silo, ILogger<JobGrain> logger)
+    : Grain, IJobGrain
 {
     private readonly List<Channel<JobProgress>> _watchers = [];
     private readonly List<EpochSummary> _epochs = [];
@@ -35,13 +38,35 @@ public sealed class JobGrain(DatasetCache datasets, ILogger<JobGrain> logger) : 
     private JobProgress? _lastProgress;
     private IReadOnlyList<WorkerInfo> _workers = [];
     private Task? _run;
+    private long _startStep;
 
     private string JobId => this.GetPrimaryKeyString();
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// A new job starts Pending. A job that has a checkpoint was running on a silo that is gone (this
+    /// activation is the first call to it since): a finished one gets its status back, a running one
+    /// resumes from the end of its last finished epoch, on this silo.
+    /// </summary>
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _status = new JobStatus { JobId = JobId, State = JobState.Pending, Silo = RuntimeIdentity };
-        return Task.CompletedTask;
+        if (await checkpoints.LoadAsync(JobId, cancellationToken) is not { } checkpoint)
+        {
+            return;
+        }
+
+        _epochs.AddRange(checkpoint.Status.Epochs);
+        _status = checkpoint.Status with { Silo = RuntimeIdentity, Epochs = [] };
+        if (_status.State.IsFinished() || checkpoint.Parameters is null || _status.Spec is null)
+        {
+            return;
+        }
+
+        _status = _status with { Resumes = _status.Resumes + 1 };
+        logger.LogWarning("Job {JobId}: resuming from its checkpoint after epoch {Epoch} (step {Step}) on {Silo}",
+            JobId, _epochs.Count, checkpoint.Parameters.AppliedStep + 1, RuntimeIdentity);
+        DelayDeactivation(TimeSpan.FromDays(1));
+        _run = RunAsync(_status.Spec, _cancel.Token, checkpoint.Parameters);
     }
 
     public async Task<SubmitResult> StartAsync(JobSpec spec)
@@ -132,19 +157,23 @@ public sealed class JobGrain(DatasetCache datasets, ILogger<JobGrain> logger) : 
         }
     }
 
-    private async Task RunAsync(JobSpec spec, CancellationToken cancellation)
+    /// <summary>The training loop, from the start or from a checkpoint taken at the end of an epoch.</summary>
+    private async Task RunAsync(JobSpec spec, CancellationToken cancellation, ParameterCheckpoint? resume = null)
     {
-        // Let StartAsync return first: the caller should not wait for dataset loading.
+        // Let StartAsync (or the activation) return first: the caller should not wait for dataset loading.
         await Task.Yield();
         var workers = Enumerable.Range(0, spec.Workers)
             .Select(k => GrainFactory.GetGrain<IWorkerGrain>(WorkerKey.Format(JobId, k)))
             .ToArray();
         var workersSetUp = false;
+        var siloStopping = false;
         try
         {
             var server = GrainFactory.GetGrain<IParameterServerGrain>(JobId);
 
-            var weights = await server.InitializeAsync(spec);
+            var weights = resume is null ? await server.InitializeAsync(spec) : await server.RestoreAsync(spec, resume);
+            long step = weights.AppliedStep + 1;
+            _startStep = step; // a resumed job sets its workers up afresh (they may hold later steps)
             workersSetUp = true; // from here on they hold a replica each, even if setting up fails midway
             _workers = await Task.WhenAll(workers.Select((w, k) => w.InitializeAsync(Setup(spec, k))));
 
@@ -160,9 +189,8 @@ public sealed class JobGrain(DatasetCache datasets, ILogger<JobGrain> logger) : 
             logger.LogInformation("Job {JobId}: {Workers} workers on {Silos}, {Steps} steps", JobId, spec.Workers,
                 string.Join(", ", _workers.Select(w => w.Silo).Distinct()), totalSteps);
 
-            long step = 0;
             // Epochs count from 1, as in the local trainer: the epoch number also seeds the sample order.
-            for (var epoch = 1; epoch <= spec.Epochs && step < totalSteps; epoch++)
+            for (var epoch = _epochs.Count + 1; epoch <= spec.Epochs && step < totalSteps; epoch++)
             {
                 var clock = Stopwatch.StartNew();
                 double lossSum = 0;
@@ -225,6 +253,7 @@ public sealed class JobGrain(DatasetCache datasets, ILogger<JobGrain> logger) : 
                     SamplesPerSecond = summary.SamplesPerSecond,
                 });
                 logger.LogInformation("Job {JobId}: epoch {Epoch} loss {Loss:F4} accuracy {Accuracy:P2}", JobId, epoch, summary.TrainLoss, summary.TestAccuracy);
+                await SaveCheckpointAsync(server);
             }
 
             Finish(JobState.Completed, null);
@@ -232,6 +261,13 @@ public sealed class JobGrain(DatasetCache datasets, ILogger<JobGrain> logger) : 
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
             Finish(JobState.Cancelled, null);
+        }
+        catch (Exception e) when (silo.ApplicationStopping.IsCancellationRequested && checkpoints.Enabled)
+        {
+            // This silo is going away, not the job: its checkpoint stays as the last epoch left it,
+            // and the next call to the job resumes it on another silo.
+            logger.LogWarning("Job {JobId}: its silo is stopping ({Error}); it will resume from its checkpoint elsewhere", JobId, e.Message);
+            siloStopping = true;
         }
         catch (Exception e)
         {
@@ -241,6 +277,10 @@ public sealed class JobGrain(DatasetCache datasets, ILogger<JobGrain> logger) : 
         }
         finally
         {
+            if (!siloStopping)
+            {
+                await SaveCheckpointAsync(null); // the final status: nothing left to resume
+            }
             // The parameter server stays: it holds the final weights (`train --out` reads them). A
             // job that failed before creating its workers has none to release (a call would create them).
             foreach (var worker in workersSetUp ? workers : Array.Empty<IWorkerGrain>())
@@ -250,7 +290,30 @@ public sealed class JobGrain(DatasetCache datasets, ILogger<JobGrain> logger) : 
         }
     }
 
-    private WorkerSetup Setup(JobSpec spec, int shard) => new() { JobId = JobId, Shard = shard, ShardCount = spec.Workers, Spec = spec };
+    private WorkerSetup Setup(JobSpec spec, int shard) =>
+        new() { JobId = JobId, Shard = shard, ShardCount = spec.Workers, Spec = spec, StartStep = _startStep };
+
+    /// <summary>
+    /// The job's status and, while it runs, the parameter server's state: written after every epoch
+    /// (and once at the end) when the silo has a checkpoint folder, so that the job can resume on
+    /// another silo if its own dies. A checkpoint that cannot be written costs the job nothing else.
+    /// </summary>
+    private async Task SaveCheckpointAsync(IParameterServerGrain? server)
+    {
+        if (!checkpoints.Enabled)
+        {
+            return;
+        }
+        try
+        {
+            var parameters = server is null ? null : await server.GetCheckpointAsync();
+            await checkpoints.SaveAsync(JobId, new JobCheckpoint { Status = _status with { Epochs = _epochs.ToArray() }, Parameters = parameters });
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            logger.LogWarning(e, "Job {JobId}: could not write its checkpoint", JobId);
+        }
+    }
 
     /// <summary>
     /// One worker's step, surviving the loss of the worker's silo: the step is idempotent per

@@ -46,6 +46,41 @@ public sealed class ParameterServerGrain : Grain, IParameterServerGrain
     /// <summary>A copy: the vectors this grain publishes to the job are reused two versions later.</summary>
     public Task<WeightsSnapshot> GetWeightsAsync() => Task.FromResult(_current with { Weights = FloatBlock.CopyOf(_current.Weights.Span) });
 
+    public Task<ParameterCheckpoint> GetCheckpointAsync()
+    {
+        var optimizer = _optimizer ?? throw new InvalidOperationException($"Parameter server {this.GetPrimaryKeyString()} was not initialized");
+        return Task.FromResult(new ParameterCheckpoint
+        {
+            Version = _current.Version,
+            AppliedStep = _current.AppliedStep,
+            Weights = FloatBlock.CopyOf(_current.Weights.Span),
+            Velocity = FloatBlock.CopyOf(optimizer.Velocity),
+            OptimizerSteps = optimizer.StepCount,
+        });
+    }
+
+    public Task<WeightsSnapshot> RestoreAsync(JobSpec spec, ParameterCheckpoint checkpoint)
+    {
+        var setup = TrainingSetup.Create(spec);
+        if (checkpoint.Weights.Length != setup.Network.ParameterCount)
+        {
+            throw new InvalidOperationException(
+                $"Checkpoint of job {this.GetPrimaryKeyString()} holds {checkpoint.Weights.Length} parameters; {spec.Network} has {setup.Network.ParameterCount}");
+        }
+        var optimizer = new SgdOptimizer(setup.Sgd, checkpoint.Weights.Length);
+        optimizer.RestoreState(checkpoint.Velocity.Span, checkpoint.OptimizerSteps);
+        _optimizer = optimizer;
+        _buffers[0] = _buffers[1] = null;
+        // A fresh array: the checkpoint's block is the caller's, and this server reuses its buffers.
+        _current = new WeightsSnapshot
+        {
+            Version = checkpoint.Version,
+            AppliedStep = checkpoint.AppliedStep,
+            Weights = FloatBlock.CopyOf(checkpoint.Weights.Span),
+        };
+        return Task.FromResult(_current);
+    }
+
     public Task<WeightsSnapshot> ApplyAsync(StepGradients gradients)
     {
         if (_optimizer is null)

@@ -1,3 +1,4 @@
+using DistTrain.Worker.Checkpoints;
 using DistTrain.Worker.Data;
 using DistTrain.Worker.Placement;
 using Microsoft.Extensions.DependencyInjection;
@@ -7,11 +8,14 @@ namespace DistTrain.Worker.Hosting;
 public static class SiloBuilderExtensions
 {
     /// <summary>
-    /// Everything a silo needs to host DistTrain grains: the dataset cache, the shard placement.
-    /// The silo host, the embedded cluster and the test cluster all call this one method.
+    /// Everything a silo needs to host DistTrain grains: the dataset cache, the shard placement, and
+    /// the checkpoint store (off unless <paramref name="checkpoints"/> names a folder that every silo
+    /// shares). The silo host, the embedded cluster and the test cluster all call this one method.
     /// </summary>
-    public static ISiloBuilder AddDistTrain(this ISiloBuilder builder, string? dataRoot = null)
+    public static ISiloBuilder AddDistTrain(this ISiloBuilder builder, string? dataRoot = null, string? checkpoints = null)
     {
+        builder.Services.Configure<CheckpointOptions>(o => o.Directory = string.IsNullOrWhiteSpace(checkpoints) ? null : Path.GetFullPath(checkpoints));
+        builder.Services.AddSingleton<CheckpointStore>();
         builder.Services.Configure<DataOptions>(o =>
         {
             if (!string.IsNullOrWhiteSpace(dataRoot))

@@ -1,0 +1,80 @@
+using DistTrain.Contracts.Grains;
+using DistTrain.Contracts.Messages;
+using DistTrain.Distributed.Tests.Infrastructure;
+using DistTrain.Worker.Hosting;
+using Orleans.Configuration;
+using Orleans.TestingHost;
+
+namespace DistTrain.Distributed.Tests;
+
+/// <summary>
+/// A job survives the crash of its own silo, which also holds its parameter server: the next call
+/// to the job activates it on a live silo, which resumes it from the checkpoint written at the end
+/// of its last finished epoch, and training ends with exactly the parameters of an uninterrupted
+/// run (momentum included). Its own cluster, as for <see cref="FaultToleranceTests"/>.
+/// </summary>
+public sealed class JobCheckpointTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private readonly string _checkpoints = Path.Combine(Path.GetTempPath(), $"disttrain-checkpoints-{Guid.NewGuid():N}");
+    private InProcessTestCluster _cluster = null!;
+
+    public async Task InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(3);
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddDistTrain(TestPaths.DataRoot, _checkpoints);
+            silo.Configure<ClusterMembershipOptions>(o =>
+            {
+                o.ProbeTimeout = TimeSpan.FromSeconds(1);
+                o.NumMissedProbesLimit = 2;
+                o.NumVotesForDeathDeclaration = 1;
+                o.TableRefreshTimeout = TimeSpan.FromSeconds(1);
+            });
+        });
+        _cluster = builder.Build();
+        await _cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _cluster.DisposeAsync();
+        Directory.Delete(_checkpoints, recursive: true);
+    }
+
+    [Fact]
+    public async Task Job_SurvivesTheCrashOfItsOwnSilo_ResumingFromItsCheckpoint()
+    {
+        // 67 steps an epoch; 40 epochs take a few seconds, so the crash lands mid-job.
+        var spec = Jobs.Small(workers: 2) with { Epochs = 40 };
+        var id = Jobs.NewId("resume");
+        var job = _cluster.Client.GetGrain<IJobGrain>(id);
+        Assert.True((await job.StartAsync(spec)).Accepted);
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await foreach (var progress in job.WatchAsync(timeout.Token))
+        {
+            if (progress.Kind == ProgressKind.Epoch && progress.Epoch >= 2)
+            {
+                break;
+            }
+        }
+
+        var before = await job.GetStatusAsync();
+        Assert.True(File.Exists(Path.Combine(_checkpoints, id + ".checkpoint")), "no checkpoint after two epochs");
+        var victim = _cluster.Silos.Single(s => s.SiloAddress.ToString() == before.Silo);
+        output.WriteLine($"killing the job's silo {victim.SiloAddress} at step {before.Step}, epoch {before.Epoch}");
+        await _cluster.KillSiloAsync(victim);
+
+        var final = await DistTrain.Client.Cluster.JobRunner.FollowAsync(job, null, timeout.Token);
+        output.WriteLine($"ended {final.State} on {final.Silo} after {final.Step} steps, {final.Resumes} resume(s), error: {final.Error}");
+        Assert.Equal(JobState.Completed, final.State);
+        Assert.Equal(1, final.Resumes);
+        Assert.NotEqual(before.Silo, final.Silo);
+        Assert.Equal(spec.Epochs, final.Epochs.Count);
+        Assert.Equal(Enumerable.Range(1, spec.Epochs), final.Epochs.Select(e => e.Epoch));
+
+        var weights = (await _cluster.Client.GetGrain<IParameterServerGrain>(id).GetWeightsAsync()).Weights.ToArray();
+        Assert.Equal(SingleProcessReference.Train(spec, final.Step, threads: 2), weights);
+    }
+}
