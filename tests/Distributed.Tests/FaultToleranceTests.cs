@@ -75,4 +75,31 @@ public sealed class FaultToleranceTests(ITestOutputHelper output) : IAsyncLifeti
         var weights = (await _cluster.Client.GetGrain<IParameterServerGrain>(id).GetWeightsAsync()).Weights.ToArray();
         Assert.Equal(SingleProcessReference.Train(spec, Steps, threads: 3), weights);
     }
+
+    /// <summary>Without a checkpoint folder, losing the job's own silo loses the job: following it
+    /// ends with an error that says so, rather than waiting forever on an empty job.</summary>
+    [Fact]
+    public async Task Job_LostWithItsOwnSilo_WithoutCheckpoints_IsReportedLost()
+    {
+        var spec = Jobs.Small(workers: 2) with { Epochs = 60, MaxSteps = Steps };
+        var id = Jobs.NewId("lost");
+        var job = _cluster.Client.GetGrain<IJobGrain>(id);
+        Assert.True((await job.StartAsync(spec)).Accepted);
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await foreach (var progress in job.WatchAsync(timeout.Token))
+        {
+            if (progress.Step >= 10)
+            {
+                break;
+            }
+        }
+        var status = await job.GetStatusAsync();
+        await _cluster.KillSiloAsync(_cluster.Silos.Single(s => s.SiloAddress.ToString() == status.Silo));
+
+        var error = await Assert.ThrowsAsync<DistTrain.Client.Cluster.JobLostException>(
+            () => DistTrain.Client.Cluster.JobRunner.FollowAsync(job, null, timeout.Token));
+        Assert.Contains(id, error.Message);
+        Assert.Contains("--checkpoints", error.Message);
+    }
 }

@@ -52,12 +52,18 @@ public sealed class JobCheckpointTests(ITestOutputHelper output) : IAsyncLifetim
         Assert.True((await job.StartAsync(spec)).Accepted);
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await foreach (var progress in job.WatchAsync(timeout.Token))
+        // The console's way of following a job, started before the crash and kept through it.
+        var epochs = 0;
+        var following = DistTrain.Client.Cluster.JobRunner.FollowAsync(job, p =>
         {
-            if (progress.Kind == ProgressKind.Epoch && progress.Epoch >= 2)
+            if (p.Kind == ProgressKind.Epoch)
             {
-                break;
+                Interlocked.Exchange(ref epochs, p.Epoch);
             }
+        }, timeout.Token);
+        while (Volatile.Read(ref epochs) < 2)
+        {
+            await Task.Delay(20, timeout.Token);
         }
 
         var before = await job.GetStatusAsync();
@@ -66,7 +72,7 @@ public sealed class JobCheckpointTests(ITestOutputHelper output) : IAsyncLifetim
         output.WriteLine($"killing the job's silo {victim.SiloAddress} at step {before.Step}, epoch {before.Epoch}");
         await _cluster.KillSiloAsync(victim);
 
-        var final = await DistTrain.Client.Cluster.JobRunner.FollowAsync(job, null, timeout.Token);
+        var final = await following;
         output.WriteLine($"ended {final.State} on {final.Silo} after {final.Step} steps, {final.Resumes} resume(s), error: {final.Error}");
         Assert.Equal(JobState.Completed, final.State);
         Assert.Equal(1, final.Resumes);

@@ -53,15 +53,14 @@ public sealed class JobRunner(IClusterClient client)
         {
             try
             {
-                if (lostSince is not null)
+                // A job that existed but answers as a blank one was re-created by this very call on
+                // a live silo, with nothing to resume from: it will never make progress.
+                var status = await StatusAsync(job, cancellationToken);
+                if (status.State == JobState.Pending && status.Spec is null)
                 {
-                    var status = await job.GetStatusAsync();
-                    if (status.State == JobState.Pending && status.Spec is null)
-                    {
-                        throw new JobLostException(job.GetPrimaryKeyString());
-                    }
-                    lostSince = null;
+                    throw new JobLostException(job.GetPrimaryKeyString());
                 }
+                lostSince = null;
                 await foreach (var progress in job.WatchAsync(cancellationToken).WithCancellation(cancellationToken))
                 {
                     onProgress?.Invoke(progress);
@@ -75,6 +74,26 @@ public sealed class JobRunner(IClusterClient client)
             }
             catch (Exception e) when (e is OrleansException or TimeoutException && !cancellationToken.IsCancellationRequested
                 && DateTime.UtcNow - (lostSince ??= DateTime.UtcNow) < SiloLossPatience)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The job's status, calling again while the silo that ran it is being declared dead: once it is,
+    /// the call activates the job on a live silo (which resumes it from its checkpoint, if any).
+    /// </summary>
+    public static async Task<JobStatus> StatusAsync(IJobGrain job, CancellationToken cancellationToken = default)
+    {
+        var deadline = DateTime.UtcNow + SiloLossPatience;
+        while (true)
+        {
+            try
+            {
+                return await job.GetStatusAsync();
+            }
+            catch (Exception e) when (e is OrleansException or TimeoutException && DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
             {
                 await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
             }

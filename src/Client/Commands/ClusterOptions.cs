@@ -51,7 +51,7 @@ internal static class ClusterCommandOptions
     public static async Task<IJobGrain?> ExistingJobAsync(IClusterClient client, string jobId)
     {
         var job = client.GetGrain<IJobGrain>(jobId);
-        var status = await job.GetStatusAsync();
+        var status = await JobRunner.StatusAsync(job);
         if (status.State == JobState.Pending && status.Spec is null)
         {
             Console.Error.WriteLine($"error: no job '{jobId}' on this cluster (see `disttrain jobs`).");

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DistTrain.Client.Cluster;
 using DistTrain.Client.Output;
 using DistTrain.Contracts.Grains;
 using Spectre.Console;
@@ -21,7 +22,7 @@ internal static class JobsCommand
             }
 
             var jobs = await connection.Client.GetGrain<IJobRegistryGrain>(IJobRegistryGrain.Key).ListAsync();
-            var statuses = await Task.WhenAll(jobs.Select(j => connection.Client.GetGrain<IJobGrain>(j.JobId).GetStatusAsync()));
+            var statuses = await Task.WhenAll(jobs.Select(j => JobRunner.StatusAsync(connection.Client.GetGrain<IJobGrain>(j.JobId), cancellationToken)));
             var table = new Table().AddColumn(new TableColumn("Job").NoWrap()).AddColumns("State", "Epoch", "Step", "Loss", "Accuracy", "Submitted");
             foreach (var (job, status) in jobs.Zip(statuses))
             {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DistTrain.Client.Cluster;
 using DistTrain.Client.Output;
 using DistTrain.Contracts.Grains;
 using DistTrain.Contracts.Messages;
@@ -14,9 +15,9 @@ internal static class StatusCommand
         var id = new Argument<string>("id") { Description = "Job id" };
         var command = new Command("status", "Show a job's status") { id };
         ClusterCommandOptions.AddTo(command);
-        command.SetAction(ClusterCommandOptions.OnJob(id, async (job, _) =>
+        command.SetAction(ClusterCommandOptions.OnJob(id, async (job, cancellationToken) =>
         {
-            StatusView.Write(await job.GetStatusAsync());
+            StatusView.Write(await JobRunner.StatusAsync(job, cancellationToken));
             return 0;
         }));
         return command;

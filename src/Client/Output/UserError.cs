@@ -7,6 +7,9 @@ internal static class UserError
 {
     public const int ExitCode = 2;
 
+    /// <summary>As for a cluster that is down.</summary>
+    public const int ClusterUnreachableExitCode = 3;
+
     public static async Task<int> GuardAsync(Func<Task<int>> action)
     {
         try
@@ -22,6 +25,13 @@ internal static class UserError
         {
             await Console.Error.WriteLineAsync("cancelled");
             return 130;
+        }
+        catch (Exception e) when (e is OrleansException or TimeoutException)
+        {
+            // The cluster failed us (a silo died and stayed unreachable, a call timed out): say so in
+            // one line, with the exit code of an unreachable cluster.
+            await Console.Error.WriteLineAsync($"error: the cluster did not answer: {e.Message.Split('\n')[0].Trim()}");
+            return ClusterUnreachableExitCode;
         }
     }
 
