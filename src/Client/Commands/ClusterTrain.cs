@@ -121,6 +121,7 @@ internal static class ClusterTrain
             ["silos"] = silos,
             ["wallSeconds"] = seconds,
             ["workerRecoveries"] = status.WorkerRecoveries,
+            ["resumes"] = status.Resumes,
         });
         return 0;
     }

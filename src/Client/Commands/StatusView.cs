@@ -32,6 +32,11 @@ internal static class StatusView
         grid.AddRow("Samples/s", $"{status.SamplesPerSecond:F0}");
         grid.AddRow("Started", status.StartedAt?.ToLocalTime().ToString("u") ?? "-");
         grid.AddRow("Ended", status.EndedAt?.ToLocalTime().ToString("u") ?? "-");
+        grid.AddRow("Silo", Markup.Escape(status.Silo ?? "-"));
+        if (status.WorkerRecoveries > 0 || status.Resumes > 0)
+        {
+            grid.AddRow("Survived", $"{status.WorkerRecoveries} lost worker(s), {status.Resumes} resume(s) from a checkpoint");
+        }
         if (status.Error is { } error)
         {
             grid.AddRow("Error", $"[red]{Markup.Escape(error)}[/]");
