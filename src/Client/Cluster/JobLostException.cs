@@ -2,7 +2,7 @@ namespace DistTrain.Client.Cluster;
 
 /// <summary>The silo running a job went away and the cluster had no checkpoint to resume it from.</summary>
 public sealed class JobLostException(string jobId)
-    : Exception($"Job {jobId} was lost with the silo that ran it, and the cluster keeps no checkpoints to resume it from (start the silos with --checkpoints DIR).")
+    : Exception($"Job {jobId} was lost with the silo that ran it: there was no checkpoint to resume it from (silos keep them only when started with --checkpoints DIR).")
 {
     public string JobId { get; } = jobId;
 }

@@ -60,9 +60,9 @@ public sealed class JobRunner(IClusterClient client)
                 {
                     throw new JobLostException(job.GetPrimaryKeyString());
                 }
-                lostSince = null;
                 await foreach (var progress in job.WatchAsync(cancellationToken).WithCancellation(cancellationToken))
                 {
+                    lostSince = null; // reached it: patience starts afresh at the next loss
                     onProgress?.Invoke(progress);
                     if (progress.Kind == ProgressKind.Finished)
                     {
@@ -72,13 +72,20 @@ public sealed class JobRunner(IClusterClient client)
 
                 return await job.GetStatusAsync();
             }
-            catch (Exception e) when (e is OrleansException or TimeoutException && !cancellationToken.IsCancellationRequested
-                && DateTime.UtcNow - (lostSince ??= DateTime.UtcNow) < SiloLossPatience)
+            catch (Exception) when (cancellationToken.IsCancellationRequested)
+            {
+                throw new OperationCanceledException(cancellationToken); // the caller cancels the job on the cluster
+            }
+            catch (Exception e) when (IsSiloLoss(e) && DateTime.UtcNow - (lostSince ??= DateTime.UtcNow) < SiloLossPatience)
             {
                 await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
             }
         }
     }
+
+    /// <summary>What a call to a job whose silo is going away fails with: Orleans' messaging errors, a
+    /// timeout, or (the silo stopped gracefully) an enumeration the new activation does not know.</summary>
+    public static bool IsSiloLoss(Exception e) => e is OrleansException or TimeoutException or EnumerationAbortedException;
 
     /// <summary>
     /// The job's status, calling again while the silo that ran it is being declared dead: once it is,
@@ -93,7 +100,7 @@ public sealed class JobRunner(IClusterClient client)
             {
                 return await job.GetStatusAsync();
             }
-            catch (Exception e) when (e is OrleansException or TimeoutException && DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (IsSiloLoss(e) && DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
             {
                 await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
             }

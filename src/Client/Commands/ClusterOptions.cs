@@ -48,10 +48,10 @@ internal static class ClusterCommandOptions
 
     /// <summary>The job grain for <paramref name="jobId"/>, or null (after saying so) when the cluster
     /// never ran such a job: a grain call would otherwise create an empty job under that id.</summary>
-    public static async Task<IJobGrain?> ExistingJobAsync(IClusterClient client, string jobId)
+    public static async Task<IJobGrain?> ExistingJobAsync(IClusterClient client, string jobId, CancellationToken cancellationToken = default)
     {
         var job = client.GetGrain<IJobGrain>(jobId);
-        var status = await JobRunner.StatusAsync(job);
+        var status = await JobRunner.StatusAsync(job, cancellationToken);
         if (status.State == JobState.Pending && status.Spec is null)
         {
             Console.Error.WriteLine($"error: no job '{jobId}' on this cluster (see `disttrain jobs`).");
@@ -71,7 +71,7 @@ internal static class ClusterCommandOptions
                 return Unreachable;
             }
 
-            return await ExistingJobAsync(connection.Client, parse.GetValue(id)!) is { } job
+            return await ExistingJobAsync(connection.Client, parse.GetValue(id)!, cancellationToken) is { } job
                 ? await action(job, cancellationToken)
                 : DistTrain.Client.Output.UserError.ExitCode;
         });

@@ -26,7 +26,7 @@ internal static class UserError
             await Console.Error.WriteLineAsync("cancelled");
             return 130;
         }
-        catch (Exception e) when (e is OrleansException or TimeoutException)
+        catch (Exception e) when (Cluster.JobRunner.IsSiloLoss(e))
         {
             // The cluster failed us (a silo died and stayed unreachable, a call timed out): say so in
             // one line, with the exit code of an unreachable cluster.

@@ -11,8 +11,17 @@ namespace DistTrain.Core.Kernels;
 /// </summary>
 public static class Gemm
 {
-    /// <summary>Set by tests to force the portable path on a machine with AVX-512.</summary>
-    internal static bool ForcePortable { get; set; }
+    /// <summary>Set by tests to force the portable path on a machine with AVX-512. Per thread: a
+    /// process-wide switch would change the kernels (and the rounding) under tests running in
+    /// parallel, such as the ones that check training is bit-for-bit deterministic.</summary>
+    internal static bool ForcePortable
+    {
+        get => t_forcePortable;
+        set => t_forcePortable = value;
+    }
+
+    [ThreadStatic]
+    private static bool t_forcePortable;
 
     /// <param name="a">m×k, or k×m stored when <paramref name="transposeA"/>.</param>
     /// <param name="b">k×n, or n×k stored when <paramref name="transposeB"/>.</param>

@@ -9,8 +9,8 @@ namespace DistTrain.Worker.Checkpoints;
 
 /// <summary>
 /// One file per job in the checkpoint folder, in Orleans' own binary format (the parameters go as
-/// raw float bytes through FloatBlock's codec). Written to a temporary file and renamed, so a crash
-/// mid-write leaves the previous checkpoint intact.
+/// raw float bytes through FloatBlock's codec). Written to a temporary file of its own, flushed to
+/// disk and renamed, so a crash mid-write leaves the previous checkpoint intact.
 /// </summary>
 public sealed partial class CheckpointStore(IOptions<CheckpointOptions> options, Serializer<JobCheckpoint> serializer, ILogger<CheckpointStore> logger)
 {
@@ -18,11 +18,27 @@ public sealed partial class CheckpointStore(IOptions<CheckpointOptions> options,
 
     public async Task SaveAsync(string jobId, JobCheckpoint checkpoint, CancellationToken cancellationToken = default)
     {
+        if (!Enabled)
+        {
+            throw new InvalidOperationException("This silo keeps no checkpoints (no --checkpoints folder).");
+        }
         var path = PathOf(jobId);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temporary = $"{path}.{Environment.ProcessId}.tmp";
-        await File.WriteAllBytesAsync(temporary, serializer.SerializeToArray(checkpoint), cancellationToken);
-        File.Move(temporary, path, overwrite: true);
+        var temporary = $"{path}.{Guid.NewGuid():N}.tmp"; // never shared, even by silos in one process
+        try
+        {
+            await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+            {
+                await file.WriteAsync(serializer.SerializeToArray(checkpoint), cancellationToken);
+                file.Flush(flushToDisk: true);
+            }
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
     }
 
     /// <summary>The job's checkpoint, or null when it has none (or an unreadable one, which is logged).</summary>
@@ -54,10 +70,15 @@ public sealed partial class CheckpointStore(IOptions<CheckpointOptions> options,
         }
     }
 
-    /// <summary>Job ids are the user's: a plain one names its file, anything else goes by its hash.</summary>
-    private string PathOf(string jobId)
+    /// <summary>
+    /// Job ids are the user's: a plain one starts its file's name (for people looking at the folder),
+    /// and a hash of the exact id ends it, so that ids differing only in case stay apart on file
+    /// systems that ignore case (SMB and cloud file shares, macOS, Windows).
+    /// </summary>
+    public string PathOf(string jobId)
     {
-        var name = PlainId().IsMatch(jobId) ? jobId : Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(jobId)))[..32];
+        var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(jobId)))[..16].ToLowerInvariant();
+        var name = PlainId().IsMatch(jobId) ? $"{jobId}-{hash}" : hash;
         return Path.Combine(Path.GetFullPath(options.Value.Directory!), name + ".checkpoint");
     }
 

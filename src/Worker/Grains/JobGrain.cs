@@ -34,6 +34,9 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
     private static readonly long StepPublishInterval = Stopwatch.Frequency / 20;
     private long _lastStepPublished = long.MinValue / 2;
     private readonly CancellationTokenSource _cancel = new();
+    // Tripped when this activation goes away (its silo stopping, or the keep-alive running out): the
+    // loop stops without finishing the job, which resumes from its checkpoint at the next call.
+    private readonly CancellationTokenSource _deactivating = new();
     private JobStatus _status = new();
     private JobProgress? _lastProgress;
     private IReadOnlyList<WorkerInfo> _workers = [];
@@ -66,7 +69,28 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
         logger.LogWarning("Job {JobId}: resuming from its checkpoint after epoch {Epoch} (step {Step}) on {Silo}",
             JobId, _epochs.Count, checkpoint.Parameters.AppliedStep + 1, RuntimeIdentity);
         DelayDeactivation(TimeSpan.FromDays(1));
-        _run = RunAsync(_status.Spec, _cancel.Token, checkpoint.Parameters);
+        _run = RunAsync(_status.Spec, checkpoint.Parameters);
+        // The registry may have been lost with the same silo; registering again is harmless.
+        GrainFactory.GetGrain<IJobRegistryGrain>(IJobRegistryGrain.Key)
+            .RegisterAsync(new JobSummary { JobId = JobId, SubmittedAt = _status.StartedAt ?? DateTimeOffset.UtcNow }).Ignore();
+    }
+
+    /// <summary>Stops this activation's loop (without finishing the job) before it goes away, so that
+    /// it cannot run on beside the activation that resumes the job elsewhere.</summary>
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _deactivating.Cancel();
+        if (_run is { } run)
+        {
+            try
+            {
+                await run.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
+            }
+            catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+            {
+                logger.LogWarning("Job {JobId}: its loop did not stop within 10 s of deactivation", JobId);
+            }
+        }
     }
 
     public async Task<SubmitResult> StartAsync(JobSpec spec)
@@ -93,7 +117,7 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
 
         // The loop outlives this call; keep the activation (and its status) alive while it runs.
         DelayDeactivation(TimeSpan.FromDays(1));
-        _run = RunAsync(spec, _cancel.Token);
+        _run = RunAsync(spec);
         await GrainFactory.GetGrain<IJobRegistryGrain>(IJobRegistryGrain.Key)
             .RegisterAsync(new JobSummary { JobId = JobId, SubmittedAt = now });
         return SubmitResult.Ok;
@@ -158,15 +182,17 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
     }
 
     /// <summary>The training loop, from the start or from a checkpoint taken at the end of an epoch.</summary>
-    private async Task RunAsync(JobSpec spec, CancellationToken cancellation, ParameterCheckpoint? resume = null)
+    private async Task RunAsync(JobSpec spec, ParameterCheckpoint? resume = null)
     {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(_cancel.Token, _deactivating.Token);
+        var cancellation = stop.Token;
         // Let StartAsync (or the activation) return first: the caller should not wait for dataset loading.
         await Task.Yield();
         var workers = Enumerable.Range(0, spec.Workers)
             .Select(k => GrainFactory.GetGrain<IWorkerGrain>(WorkerKey.Format(JobId, k)))
             .ToArray();
         var workersSetUp = false;
-        var siloStopping = false;
+        var stopping = false;
         try
         {
             var server = GrainFactory.GetGrain<IParameterServerGrain>(JobId);
@@ -186,6 +212,10 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
             }
 
             _status = _status with { StepsPerEpoch = stepsPerEpoch, TotalSteps = totalSteps };
+            if (resume is null)
+            {
+                await SaveCheckpointAsync(server); // version 0: even a job lost in its first epoch resumes
+            }
             logger.LogInformation("Job {JobId}: {Workers} workers on {Silos}, {Steps} steps", JobId, spec.Workers,
                 string.Join(", ", _workers.Select(w => w.Silo).Distinct()), totalSteps);
 
@@ -258,16 +288,20 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
 
             Finish(JobState.Completed, null);
         }
+        catch (OperationCanceledException) when (_deactivating.IsCancellationRequested && !_cancel.IsCancellationRequested)
+        {
+            stopping = true; // this activation is going away, not the job
+        }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
             Finish(JobState.Cancelled, null);
         }
-        catch (Exception e) when (silo.ApplicationStopping.IsCancellationRequested && checkpoints.Enabled)
+        catch (Exception e) when ((silo.ApplicationStopping.IsCancellationRequested || _deactivating.IsCancellationRequested) && checkpoints.Enabled)
         {
-            // This silo is going away, not the job: its checkpoint stays as the last epoch left it,
-            // and the next call to the job resumes it on another silo.
-            logger.LogWarning("Job {JobId}: its silo is stopping ({Error}); it will resume from its checkpoint elsewhere", JobId, e.Message);
-            siloStopping = true;
+            // This silo (or activation) is going away, not the job: its checkpoint stays as the last
+            // epoch left it, and the next call to the job resumes it on another silo.
+            logger.LogWarning(e, "Job {JobId}: its silo is stopping; it will resume from its checkpoint elsewhere", JobId);
+            stopping = true;
         }
         catch (Exception e)
         {
@@ -277,7 +311,7 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
         }
         finally
         {
-            if (!siloStopping)
+            if (!stopping)
             {
                 await SaveCheckpointAsync(null); // the final status: nothing left to resume
             }
@@ -309,8 +343,9 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
             var parameters = server is null ? null : await server.GetCheckpointAsync();
             await checkpoints.SaveAsync(JobId, new JobCheckpoint { Status = _status with { Epochs = _epochs.ToArray() }, Parameters = parameters });
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
+            // The job goes on; a server that cannot answer fails its next step anyway.
             logger.LogWarning(e, "Job {JobId}: could not write its checkpoint", JobId);
         }
     }

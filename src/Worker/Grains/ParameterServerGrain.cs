@@ -68,6 +68,11 @@ public sealed class ParameterServerGrain : Grain, IParameterServerGrain
                 $"Checkpoint of job {this.GetPrimaryKeyString()} holds {checkpoint.Weights.Length} parameters; {spec.Network} has {setup.Network.ParameterCount}");
         }
         var optimizer = new SgdOptimizer(setup.Sgd, checkpoint.Weights.Length);
+        if (checkpoint.Velocity.Length != optimizer.Velocity.Length)
+        {
+            throw new InvalidOperationException(
+                $"Checkpoint of job {this.GetPrimaryKeyString()} holds {checkpoint.Velocity.Length} momentum values; the optimizer needs {optimizer.Velocity.Length}");
+        }
         optimizer.RestoreState(checkpoint.Velocity.Span, checkpoint.OptimizerSteps);
         _optimizer = optimizer;
         _buffers[0] = _buffers[1] = null;
