@@ -88,5 +88,23 @@ public sealed class JobCheckpointTests(ITestOutputHelper output) : IAsyncLifetim
 
         var weights = (await _cluster.Client.GetGrain<IParameterServerGrain>(id).GetWeightsAsync()).Weights.ToArray();
         Assert.Equal(SingleProcessReference.Train(spec, final.Step, threads: 2), weights);
+
+        // The finished job's silo dies too: its final weights come back from the checkpoint.
+        await _cluster.KillSiloAsync(_cluster.Silos.Single(s => s.SiloAddress.ToString() == final.Silo));
+        var server = _cluster.Client.GetGrain<IParameterServerGrain>(id);
+        float[]? recovered = null;
+        while (recovered is null)
+        {
+            try
+            {
+                recovered = (await server.GetWeightsAsync()).Weights.ToArray();
+            }
+            catch (Exception e) when (DistTrain.Client.Cluster.JobRunner.IsSiloLoss(e) && !timeout.IsCancellationRequested)
+            {
+                await Task.Delay(500, timeout.Token); // until membership declares the silo dead
+            }
+        }
+        Assert.Equal(weights, recovered);
+        Assert.Equal(JobState.Completed, (await DistTrain.Client.Cluster.JobRunner.StatusAsync(job, timeout.Token)).State);
     }
 }

@@ -191,11 +191,11 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
         var workers = Enumerable.Range(0, spec.Workers)
             .Select(k => GrainFactory.GetGrain<IWorkerGrain>(WorkerKey.Format(JobId, k)))
             .ToArray();
+        var server = GrainFactory.GetGrain<IParameterServerGrain>(JobId);
         var workersSetUp = false;
         var stopping = false;
         try
         {
-            var server = GrainFactory.GetGrain<IParameterServerGrain>(JobId);
 
             var weights = resume is null ? await server.InitializeAsync(spec) : await server.RestoreAsync(spec, resume);
             long step = weights.AppliedStep + 1;
@@ -313,7 +313,9 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
         {
             if (!stopping)
             {
-                await SaveCheckpointAsync(null); // the final status: nothing left to resume
+                // The final status, and for a completed job its final weights (for `train --out`,
+                // should this silo die before they are read); nothing is left to resume either way.
+                await SaveCheckpointAsync(_status.State == JobState.Completed ? server : null);
             }
             // The parameter server stays: it holds the final weights (`train --out` reads them). A
             // job that failed before creating its workers has none to release (a call would create them).

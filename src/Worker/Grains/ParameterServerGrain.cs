@@ -4,6 +4,7 @@ using DistTrain.Contracts.Payloads;
 using DistTrain.Core.Nn;
 using DistTrain.Core.Optim;
 using DistTrain.Core.Training;
+using DistTrain.Worker.Checkpoints;
 using DistTrain.Worker.Training;
 using Orleans.Placement;
 
@@ -22,8 +23,21 @@ namespace DistTrain.Worker.Grains;
 /// job calls it once, before the first step, and version 0's array is never reused.
 /// </remarks>
 [PreferLocalPlacement]
-public sealed class ParameterServerGrain : Grain, IParameterServerGrain
+public sealed class ParameterServerGrain(CheckpointStore checkpoints) : Grain, IParameterServerGrain
 {
+    /// <summary>
+    /// A server whose job left a checkpoint was lost with its silo: it comes back with the weights
+    /// of that checkpoint, so that a finished job's final weights can still be read (`train --out`).
+    /// A running job's grain restores it again when it resumes, which is harmless.
+    /// </summary>
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (await checkpoints.LoadAsync(this.GetPrimaryKeyString(), cancellationToken) is { Parameters: { } parameters, Status.Spec: { } spec })
+        {
+            await RestoreAsync(spec, parameters);
+        }
+    }
+
     private SgdOptimizer? _optimizer;
     private WeightsSnapshot _current = new();
 
