@@ -106,5 +106,9 @@ public sealed class JobCheckpointTests(ITestOutputHelper output) : IAsyncLifetim
         }
         Assert.Equal(weights, recovered);
         Assert.Equal(JobState.Completed, (await DistTrain.Client.Cluster.JobRunner.StatusAsync(job, timeout.Token)).State);
+
+        // Two of three silos died; wherever the registry was, `disttrain jobs` still lists the job.
+        var listed = await _cluster.Client.GetGrain<IJobRegistryGrain>(IJobRegistryGrain.Key).ListAsync();
+        Assert.Contains(listed, j => j.JobId == id);
     }
 }

@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
+using DistTrain.Contracts.Messages;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -81,6 +83,48 @@ public sealed partial class CheckpointStore(IOptions<CheckpointOptions> options,
         var name = PlainId().IsMatch(jobId) ? $"{jobId}-{hash}" : hash;
         return Path.Combine(Path.GetFullPath(options.Value.Directory!), name + ".checkpoint");
     }
+
+    /// <summary>Adds a job to the cluster's job list, kept beside the checkpoints (one JSON object a
+    /// line) so that the registry behind `disttrain jobs` outlives the silo it ran on.</summary>
+    public async Task AppendJobAsync(JobSummary job, CancellationToken cancellationToken = default)
+    {
+        if (!Enabled)
+        {
+            return;
+        }
+        Directory.CreateDirectory(Path.GetFullPath(options.Value.Directory!));
+        await File.AppendAllTextAsync(JobListPath, JsonSerializer.Serialize(new JobLine(job.JobId, job.SubmittedAt)) + "\n", cancellationToken);
+    }
+
+    /// <summary>The job list, oldest first, each job once; unreadable lines are skipped (and logged).</summary>
+    public async Task<IReadOnlyList<JobSummary>> LoadJobsAsync(CancellationToken cancellationToken = default)
+    {
+        if (!Enabled || !File.Exists(JobListPath))
+        {
+            return [];
+        }
+        var jobs = new List<JobSummary>();
+        foreach (var line in await File.ReadAllLinesAsync(JobListPath, cancellationToken))
+        {
+            try
+            {
+                if (!string.IsNullOrWhiteSpace(line) && JsonSerializer.Deserialize<JobLine>(line) is { JobId: { } id } entry
+                    && !jobs.Exists(j => j.JobId == id))
+                {
+                    jobs.Add(new JobSummary { JobId = id, SubmittedAt = entry.SubmittedAt });
+                }
+            }
+            catch (JsonException e)
+            {
+                logger.LogWarning(e, "Skipping an unreadable line of the job list {Path}", JobListPath);
+            }
+        }
+        return jobs;
+    }
+
+    private string JobListPath => Path.Combine(Path.GetFullPath(options.Value.Directory!), "jobs.jsonl");
+
+    private sealed record JobLine(string JobId, DateTimeOffset SubmittedAt);
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")]
     private static partial Regex PlainId();

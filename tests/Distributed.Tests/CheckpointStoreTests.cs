@@ -1,0 +1,112 @@
+using DistTrain.Contracts.Messages;
+using DistTrain.Contracts.Payloads;
+using DistTrain.Worker.Checkpoints;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Orleans.Serialization;
+
+namespace DistTrain.Distributed.Tests;
+
+/// <summary>The checkpoint files and the job list, without a cluster.</summary>
+public sealed class CheckpointStoreTests : IDisposable
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), $"disttrain-store-{Guid.NewGuid():N}");
+    private readonly CheckpointStore _store;
+
+    public CheckpointStoreTests()
+    {
+        var services = new ServiceCollection()
+            .AddSerializer(b => b.AddAssembly(typeof(JobCheckpoint).Assembly).AddAssembly(typeof(FloatBlock).Assembly))
+            .BuildServiceProvider();
+        _store = new CheckpointStore(Options.Create(new CheckpointOptions { Directory = _folder }),
+            services.GetRequiredService<Serializer<JobCheckpoint>>(), NullLogger<CheckpointStore>.Instance);
+    }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_folder))
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+    }
+
+    private static JobCheckpoint Checkpoint(string jobId, float first) => new()
+    {
+        Status = new JobStatus { JobId = jobId, State = JobState.Running, Step = 42, Spec = new JobSpec { Epochs = 3 } },
+        Parameters = new ParameterCheckpoint
+        {
+            Version = 42, AppliedStep = 41, Weights = FloatBlock.Own([first, 2f, 3f]), Velocity = FloatBlock.Own([0.5f, 0f, -0.5f]), OptimizerSteps = 42,
+        },
+    };
+
+    [Fact]
+    public async Task ACheckpoint_ComesBackAsSaved_AndReplacesTheLastOne()
+    {
+        await _store.SaveAsync("job-1", Checkpoint("job-1", 1f));
+        await _store.SaveAsync("job-1", Checkpoint("job-1", 7f));
+
+        var loaded = await _store.LoadAsync("job-1");
+
+        Assert.NotNull(loaded);
+        Assert.Equal(42, loaded.Status.Step);
+        Assert.Equal([7f, 2f, 3f], loaded.Parameters!.Weights.ToArray());
+        Assert.Equal([0.5f, 0f, -0.5f], loaded.Parameters.Velocity.ToArray());
+        Assert.Single(Directory.GetFiles(_folder)); // no temporary file left behind
+        Assert.Null(await _store.LoadAsync("job-2"));
+    }
+
+    [Fact]
+    public async Task IdsDifferingInCaseOrFullOfOddCharacters_GetFilesOfTheirOwn()
+    {
+        string[] ids = ["Run-A", "run-a", "../../etc/passwd", "a job\twith\nodd characters"];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            await _store.SaveAsync(ids[i], Checkpoint(ids[i], i));
+        }
+
+        Assert.Equal(ids.Length, Directory.GetFiles(_folder).Length);
+        Assert.All(ids, id => Assert.Equal(_folder, Path.GetDirectoryName(_store.PathOf(id))));
+        for (var i = 0; i < ids.Length; i++)
+        {
+            Assert.Equal(i, (await _store.LoadAsync(ids[i]))!.Parameters!.Weights.Span[0]);
+        }
+    }
+
+    [Fact]
+    public async Task ACorruptCheckpoint_IsTreatedAsNone()
+    {
+        await _store.SaveAsync("job-1", Checkpoint("job-1", 1f));
+        await File.WriteAllBytesAsync(_store.PathOf("job-1"), [1, 2, 3]);
+
+        Assert.Null(await _store.LoadAsync("job-1"));
+    }
+
+    [Fact]
+    public async Task TheJobList_KeepsEachJobOnceInOrder_AndSkipsABrokenLine()
+    {
+        var at = DateTimeOffset.Parse("2026-11-26T07:00:00Z");
+        await _store.AppendJobAsync(new JobSummary { JobId = "first", SubmittedAt = at });
+        await _store.AppendJobAsync(new JobSummary { JobId = "odd\nid", SubmittedAt = at.AddMinutes(1) });
+        await File.AppendAllTextAsync(Path.Combine(_folder, "jobs.jsonl"), "{not json\n");
+        await _store.AppendJobAsync(new JobSummary { JobId = "first", SubmittedAt = at.AddMinutes(2) });
+
+        var jobs = await _store.LoadJobsAsync();
+
+        Assert.Equal(["first", "odd\nid"], jobs.Select(j => j.JobId));
+        Assert.Equal(at, jobs[0].SubmittedAt);
+    }
+
+    [Fact]
+    public async Task WithoutAFolder_NothingIsKept()
+    {
+        var services = new ServiceCollection().AddSerializer(b => b.AddAssembly(typeof(JobCheckpoint).Assembly)).BuildServiceProvider();
+        var off = new CheckpointStore(Options.Create(new CheckpointOptions()), services.GetRequiredService<Serializer<JobCheckpoint>>(), NullLogger<CheckpointStore>.Instance);
+
+        Assert.False(off.Enabled);
+        Assert.Null(await off.LoadAsync("job-1"));
+        Assert.Empty(await off.LoadJobsAsync());
+        await off.AppendJobAsync(new JobSummary { JobId = "job-1" });
+        await Assert.ThrowsAsync<InvalidOperationException>(() => off.SaveAsync("job-1", Checkpoint("job-1", 1f)));
+    }
+}
