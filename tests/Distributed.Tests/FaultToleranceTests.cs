@@ -1,8 +1,6 @@
 using DistTrain.Contracts.Grains;
 using DistTrain.Contracts.Messages;
 using DistTrain.Distributed.Tests.Infrastructure;
-using DistTrain.Worker.Hosting;
-using Orleans.Configuration;
 using Orleans.TestingHost;
 
 namespace DistTrain.Distributed.Tests;
@@ -19,24 +17,7 @@ public sealed class FaultToleranceTests(ITestOutputHelper output) : IAsyncLifeti
 
     private InProcessTestCluster _cluster = null!;
 
-    public async Task InitializeAsync()
-    {
-        var builder = new InProcessTestClusterBuilder(3);
-        builder.ConfigureSilo((_, silo) =>
-        {
-            silo.AddDistTrain(TestPaths.DataRoot);
-            // Declare a dead silo within seconds rather than the production defaults' tens of seconds.
-            silo.Configure<ClusterMembershipOptions>(o =>
-            {
-                o.ProbeTimeout = TimeSpan.FromSeconds(1);
-                o.NumMissedProbesLimit = 2;
-                o.NumVotesForDeathDeclaration = 1;
-                o.TableRefreshTimeout = TimeSpan.FromSeconds(1);
-            });
-        });
-        _cluster = builder.Build();
-        await _cluster.DeployAsync();
-    }
+    public async Task InitializeAsync() => _cluster = await FailoverCluster.StartAsync();
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
@@ -45,17 +26,8 @@ public sealed class FaultToleranceTests(ITestOutputHelper output) : IAsyncLifeti
     {
         var spec = Jobs.Small(workers: 3) with { Epochs = 60, MaxSteps = Steps };
         var id = Jobs.NewId("crash");
-        var job = _cluster.Client.GetGrain<IJobGrain>(id);
-        Assert.True((await job.StartAsync(spec)).Accepted);
-
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await foreach (var progress in job.WatchAsync(timeout.Token))
-        {
-            if (progress.Step >= 10)
-            {
-                break;
-            }
-        }
+        var job = await FailoverCluster.StartJobAsync(_cluster.Client, id, spec, steps: 10, timeout.Token);
 
         // Crash (no graceful shutdown) a silo that runs a worker but not the job itself.
         var status = await job.GetStatusAsync();
@@ -72,7 +44,7 @@ public sealed class FaultToleranceTests(ITestOutputHelper output) : IAsyncLifeti
         Assert.True(final.WorkerRecoveries >= 1, "the crash went unnoticed: no worker was recovered");
 
         // Idempotent steps and re-initialized workers: bit for bit the uninterrupted result.
-        var weights = (await _cluster.Client.GetGrain<IParameterServerGrain>(id).GetWeightsAsync()).Weights.ToArray();
+        var weights = await Jobs.WeightsAsync(_cluster.Client, id);
         Assert.Equal(SingleProcessReference.Train(spec, Steps, threads: 3), weights);
     }
 
@@ -83,19 +55,9 @@ public sealed class FaultToleranceTests(ITestOutputHelper output) : IAsyncLifeti
     {
         var spec = Jobs.Small(workers: 2) with { Epochs = 60, MaxSteps = Steps };
         var id = Jobs.NewId("lost");
-        var job = _cluster.Client.GetGrain<IJobGrain>(id);
-        Assert.True((await job.StartAsync(spec)).Accepted);
-
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await foreach (var progress in job.WatchAsync(timeout.Token))
-        {
-            if (progress.Step >= 10)
-            {
-                break;
-            }
-        }
-        var status = await job.GetStatusAsync();
-        await _cluster.KillSiloAsync(_cluster.Silos.Single(s => s.SiloAddress.ToString() == status.Silo));
+        var job = await FailoverCluster.StartJobAsync(_cluster.Client, id, spec, steps: 10, timeout.Token);
+        await _cluster.KillAsync((await job.GetStatusAsync()).Silo);
 
         var error = await Assert.ThrowsAsync<DistTrain.Client.Cluster.JobLostException>(
             () => DistTrain.Client.Cluster.JobRunner.FollowAsync(job, null, timeout.Token));

@@ -1,8 +1,6 @@
 using DistTrain.Contracts.Grains;
 using DistTrain.Contracts.Messages;
 using DistTrain.Distributed.Tests.Infrastructure;
-using DistTrain.Worker.Hosting;
-using Orleans.Configuration;
 using Orleans.TestingHost;
 
 namespace DistTrain.Distributed.Tests;
@@ -18,23 +16,7 @@ public sealed class JobCheckpointTests(ITestOutputHelper output) : IAsyncLifetim
     private readonly string _checkpoints = Path.Combine(Path.GetTempPath(), $"disttrain-checkpoints-{Guid.NewGuid():N}");
     private InProcessTestCluster _cluster = null!;
 
-    public async Task InitializeAsync()
-    {
-        var builder = new InProcessTestClusterBuilder(3);
-        builder.ConfigureSilo((_, silo) =>
-        {
-            silo.AddDistTrain(TestPaths.DataRoot, _checkpoints);
-            silo.Configure<ClusterMembershipOptions>(o =>
-            {
-                o.ProbeTimeout = TimeSpan.FromSeconds(1);
-                o.NumMissedProbesLimit = 2;
-                o.NumVotesForDeathDeclaration = 1;
-                o.TableRefreshTimeout = TimeSpan.FromSeconds(1);
-            });
-        });
-        _cluster = builder.Build();
-        await _cluster.DeployAsync();
-    }
+    public async Task InitializeAsync() => _cluster = await FailoverCluster.StartAsync(_checkpoints);
 
     public async Task DisposeAsync()
     {
@@ -75,9 +57,8 @@ public sealed class JobCheckpointTests(ITestOutputHelper output) : IAsyncLifetim
 
         var before = await job.GetStatusAsync();
         Assert.Single(Directory.GetFiles(_checkpoints, id + "-*.checkpoint"));
-        var victim = _cluster.Silos.Single(s => s.SiloAddress.ToString() == before.Silo);
-        output.WriteLine($"killing the job's silo {victim.SiloAddress} at step {before.Step}, epoch {before.Epoch}");
-        await _cluster.KillSiloAsync(victim);
+        output.WriteLine($"killing the job's silo {before.Silo} at step {before.Step}, epoch {before.Epoch}");
+        await _cluster.KillAsync(before.Silo);
 
         var final = await following;
         output.WriteLine($"ended {final.State} on {final.Silo} after {final.Step} steps, {final.Resumes} resume(s), error: {final.Error}");
@@ -86,25 +67,14 @@ public sealed class JobCheckpointTests(ITestOutputHelper output) : IAsyncLifetim
         Assert.Equal(spec.Epochs, final.Epochs.Count);
         Assert.Equal(Enumerable.Range(1, spec.Epochs), final.Epochs.Select(e => e.Epoch));
 
-        var weights = (await _cluster.Client.GetGrain<IParameterServerGrain>(id).GetWeightsAsync()).Weights.ToArray();
+        var weights = await Jobs.WeightsAsync(_cluster.Client, id);
         Assert.Equal(SingleProcessReference.Train(spec, final.Step, threads: 2), weights);
 
         // The finished job's silo dies too: its final weights come back from the checkpoint.
-        await _cluster.KillSiloAsync(_cluster.Silos.Single(s => s.SiloAddress.ToString() == final.Silo));
+        await _cluster.KillAsync(final.Silo);
         var server = _cluster.Client.GetGrain<IParameterServerGrain>(id);
-        float[]? recovered = null;
-        while (recovered is null)
-        {
-            try
-            {
-                recovered = (await server.GetWeightsAsync()).Weights.ToArray();
-            }
-            catch (Exception e) when (DistTrain.Client.Cluster.JobRunner.IsSiloLoss(e) && !timeout.IsCancellationRequested)
-            {
-                await Task.Delay(500, timeout.Token); // until membership declares the silo dead
-            }
-        }
-        Assert.Equal(weights, recovered);
+        var recovered = await DistTrain.Client.Cluster.JobRunner.ThroughSiloLossAsync(server.GetWeightsAsync, timeout.Token);
+        Assert.Equal(weights, recovered.Weights.ToArray());
         Assert.Equal(JobState.Completed, (await DistTrain.Client.Cluster.JobRunner.StatusAsync(job, timeout.Token)).State);
 
         // Two of three silos died; wherever the registry was, `disttrain jobs` still lists the job.

@@ -91,14 +91,21 @@ public sealed class JobRunner(IClusterClient client)
     /// The job's status, calling again while the silo that ran it is being declared dead: once it is,
     /// the call activates the job on a live silo (which resumes it from its checkpoint, if any).
     /// </summary>
-    public static async Task<JobStatus> StatusAsync(IJobGrain job, CancellationToken cancellationToken = default)
+    public static Task<JobStatus> StatusAsync(IJobGrain job, CancellationToken cancellationToken = default) =>
+        ThroughSiloLossAsync(job.GetStatusAsync, cancellationToken);
+
+    /// <summary>
+    /// A grain call, made again every second while it fails because its grain's silo is going away,
+    /// until membership declares the silo dead and the call reaches a new activation on a live one.
+    /// </summary>
+    public static async Task<T> ThroughSiloLossAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken = default)
     {
         var deadline = DateTime.UtcNow + SiloLossPatience;
         while (true)
         {
             try
             {
-                return await job.GetStatusAsync();
+                return await call();
             }
             catch (Exception e) when (IsSiloLoss(e) && DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
             {

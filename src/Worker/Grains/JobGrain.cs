@@ -196,7 +196,6 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
         var stopping = false;
         try
         {
-
             var weights = resume is null ? await server.InitializeAsync(spec) : await server.RestoreAsync(spec, resume);
             long step = weights.AppliedStep + 1;
             _startStep = step; // a resumed job sets its workers up afresh (they may hold later steps)
