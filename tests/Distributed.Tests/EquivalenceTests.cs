@@ -31,6 +31,8 @@ public sealed class EquivalenceTests(ClusterFixture fixture, ITestOutputHelper o
         Assert.Equal(Steps, status.Step);
 
         var distributed = await Jobs.WeightsAsync(fixture.Client, id);
+        // One group (and parameter-server slice) per silo, at most one per worker.
+        Assert.Equal(Math.Min(workers, ClusterFixture.SiloCount), status.Groups);
 
         var difference = SingleProcessReference.RelativeDifference(distributed, Reference.Value);
         output.WriteLine($"{workers} workers: relative difference to one process {difference:E2}");
@@ -42,8 +44,9 @@ public sealed class EquivalenceTests(ClusterFixture fixture, ITestOutputHelper o
         }
         else
         {
-            // The local trainer on K cores splits and combines exactly as K workers do.
-            Assert.Equal(SingleProcessReference.Train(Spec(workers), Steps, threads: workers), distributed);
+            // The local trainer on K cores, summing in the job's groups, splits and combines exactly as
+            // K workers on G silos do, each silo combining its own workers first.
+            Assert.Equal(SingleProcessReference.Train(Spec(workers), Steps, threads: workers, groups: status.Groups), distributed);
         }
     }
 

@@ -6,9 +6,10 @@ using Orleans.TestingHost;
 namespace DistTrain.Distributed.Tests;
 
 /// <summary>
-/// A job survives the crash of a silo that hosts one of its workers: the lost worker is re-created
-/// on a live silo, re-initialized and asked for the same step, so training ends with exactly the
-/// parameters of an uninterrupted run. Its own cluster: killing a silo would disturb other tests.
+/// A job survives the crash of a silo that hosts one of its worker groups and parameter-server
+/// slices: the lost group is re-created on a live silo and asked for the same step, the slices roll
+/// back to the last epoch's end, so training ends with exactly the parameters of an uninterrupted
+/// run. Its own cluster: killing a silo would disturb other tests.
 /// </summary>
 public sealed class FaultToleranceTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -38,14 +39,17 @@ public sealed class FaultToleranceTests(ITestOutputHelper output) : IAsyncLifeti
         await _cluster.KillSiloAsync(victim);
 
         var final = await DistTrain.Client.Cluster.JobRunner.FollowAsync(job, null, timeout.Token);
-        output.WriteLine($"ended {final.State} after {final.Step} steps, {final.WorkerRecoveries} recoveries, error: {final.Error}");
+        output.WriteLine($"ended {final.State} after {final.Step} steps, {final.WorkerRecoveries} recoveries, {final.Rollbacks} rollbacks, error: {final.Error}");
         Assert.Equal(JobState.Completed, final.State);
         Assert.Equal(Steps, final.Step);
         Assert.True(final.WorkerRecoveries >= 1, "the crash went unnoticed: no worker was recovered");
+        // The silo also held a parameter-server slice (slice s sits beside group s): every slice
+        // went back to the last epoch's end, and the epoch was done again.
+        Assert.True(final.Rollbacks >= 1, "the lost parameter-server slice went unnoticed");
 
         // Idempotent steps and re-initialized workers: bit for bit the uninterrupted result.
         var weights = await Jobs.WeightsAsync(_cluster.Client, id);
-        Assert.Equal(SingleProcessReference.Train(spec, Steps, threads: 3), weights);
+        Assert.Equal(SingleProcessReference.Train(spec, Steps, threads: 3, groups: final.Groups), weights);
     }
 
     /// <summary>Without a checkpoint folder, losing the job's own silo loses the job: following it

@@ -68,12 +68,11 @@ public sealed class JobCheckpointTests(ITestOutputHelper output) : IAsyncLifetim
         Assert.Equal(Enumerable.Range(1, spec.Epochs), final.Epochs.Select(e => e.Epoch));
 
         var weights = await Jobs.WeightsAsync(_cluster.Client, id);
-        Assert.Equal(SingleProcessReference.Train(spec, final.Step, threads: 2), weights);
+        Assert.Equal(SingleProcessReference.Train(spec, final.Step, threads: 2, groups: final.Groups), weights);
 
         // The finished job's silo dies too: its final weights come back from the checkpoint.
         await _cluster.KillAsync(final.Silo);
-        var server = _cluster.Client.GetGrain<IParameterServerGrain>(id);
-        var recovered = await DistTrain.Client.Cluster.JobRunner.ThroughSiloLossAsync(server.GetWeightsAsync, timeout.Token);
+        var recovered = await DistTrain.Client.Cluster.JobRunner.ThroughSiloLossAsync(job.GetWeightsAsync, timeout.Token);
         Assert.Equal(weights, recovered.Weights.ToArray());
         Assert.Equal(JobState.Completed, (await DistTrain.Client.Cluster.JobRunner.StatusAsync(job, timeout.Token)).State);
 

@@ -106,7 +106,7 @@ internal static class ClusterTrain
         var silos = (await job.GetWorkersAsync()).Select(w => w.Silo).Distinct().Count();
         if (parse.GetValue(settings.Out) is { } path)
         {
-            var weights = await client.GetGrain<IParameterServerGrain>(jobId).GetWeightsAsync();
+            var weights = await job.GetWeightsAsync();
             ModelFile.Save(path, options.Model, weights.Weights.Span);
             Say(json, $"Model saved to {path}");
         }

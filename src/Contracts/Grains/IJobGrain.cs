@@ -3,9 +3,9 @@ using DistTrain.Contracts.Messages;
 namespace DistTrain.Contracts.Grains;
 
 /// <summary>
-/// One training job (key: the job id). Validates the spec, creates the parameter server and the
-/// workers, drives the epochs and keeps the status. Calls go one way: job → parameter server and
-/// job → workers; nothing calls back into the job, so nothing can deadlock on it.
+/// One training job (key: the job id). Validates the spec, creates the parameter-server slices and
+/// the worker groups, drives the epochs and keeps the status. Calls go one way: job → slices and
+/// job → groups → workers; nothing calls back into the job, so nothing can deadlock on it.
 /// </summary>
 [Alias("DistTrain.IJobGrain")]
 public interface IJobGrain : IGrainWithStringKey
@@ -25,6 +25,10 @@ public interface IJobGrain : IGrainWithStringKey
     /// Step events (at most 20 a second, and the last step of every epoch), Epoch events and one Finished event.</summary>
     [Alias("Watch")]
     IAsyncEnumerable<JobProgress> WatchAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>A copy of the job's current parameter vector, gathered from its parameter-server slices.</summary>
+    [Alias("GetWeights")]
+    Task<WeightsSnapshot> GetWeightsAsync();
 
     /// <summary>Where each worker runs: one entry per shard.</summary>
     [Alias("GetWorkers")]

@@ -3,30 +3,38 @@ using DistTrain.Contracts.Messages;
 namespace DistTrain.Contracts.Grains;
 
 /// <summary>
-/// Holds a job's flat parameter vector and optimizer state (key: the job id). Called by the job only.
+/// One slice of a job's parameter vector and its optimizer state (key: "{jobId}/{slice}"). Slices
+/// sit on different silos: each averages the groups' gradients over its part of the vector,
+/// applies SGD there and publishes its part of the next weights. Called by the job only.
 /// </summary>
 [Alias("DistTrain.IParameterServerGrain")]
 public interface IParameterServerGrain : IGrainWithStringKey
 {
-    /// <summary>Initializes the weights from the spec's seed (idempotent: a second call keeps them).</summary>
+    /// <summary>Initializes the slice's weights from the spec's seed (idempotent: a second call keeps them).</summary>
     [Alias("Initialize")]
-    Task<WeightsSnapshot> InitializeAsync(JobSpec spec);
+    Task<SliceWeights> InitializeAsync(SliceSetup setup);
 
+    /// <summary>What the slice publishes now; a slice that lost its state says so
+    /// (<see cref="ParameterSliceLostException"/>).</summary>
+    [Alias("GetPublished")]
+    Task<SliceWeights> GetPublishedAsync();
+
+    /// <summary>A copy of the slice's current weights.</summary>
     [Alias("GetWeights")]
     Task<WeightsSnapshot> GetWeightsAsync();
 
     /// <summary>
-    /// Averages the shards' gradients weighted by sample count, in shard order, applies one optimizer
-    /// step and publishes the next version. A step already applied is not applied again.
+    /// Averages the groups' gradients over this slice (weighted by sample count, in a fixed order),
+    /// applies one optimizer step and publishes the next version. A step already applied is not applied again.
     /// </summary>
     [Alias("Apply")]
-    Task<WeightsSnapshot> ApplyAsync(StepGradients gradients);
+    Task<SliceWeights> ApplyAsync(SliceStep step);
 
-    /// <summary>A copy of the current parameters and optimizer state, for the job's checkpoint.</summary>
+    /// <summary>A copy of the slice's parameters and optimizer state, for the job's checkpoint.</summary>
     [Alias("GetCheckpoint")]
     Task<ParameterCheckpoint> GetCheckpointAsync();
 
-    /// <summary>Carries on from a checkpoint (a job resumed on another silo after losing its own).</summary>
+    /// <summary>Carries on from the job's whole-vector checkpoint, taking this slice's part of it.</summary>
     [Alias("Restore")]
-    Task<WeightsSnapshot> RestoreAsync(JobSpec spec, ParameterCheckpoint checkpoint);
+    Task<SliceWeights> RestoreAsync(SliceSetup setup, ParameterCheckpoint checkpoint);
 }

@@ -39,7 +39,7 @@ public sealed record JobStatus
     /// <summary>Mean per-step time breakdown so far.</summary>
     [Id(14)] public StepTimings? Timings { get; init; }
 
-    /// <summary>The silo running the job grain (and its parameter server).</summary>
+    /// <summary>The silo running the job grain.</summary>
     [Id(15)] public string? Silo { get; init; }
 
     /// <summary>How many times a lost worker was re-initialized and its step asked again.</summary>
@@ -48,5 +48,28 @@ public sealed record JobStatus
     /// <summary>How many times the job was resumed from its checkpoint after losing its own silo.</summary>
     [Id(17)] public int Resumes { get; init; }
 
+    /// <summary>G: silos whose workers combine their gradients first (one group per silo at the start).</summary>
+    [Id(18)] public int Groups { get; init; }
+
+    /// <summary>Data-plane bytes per step and silo, and where they went.</summary>
+    [Id(19)] public IReadOnlyList<SiloTraffic> Traffic { get; init; } = [];
+
+    /// <summary>How many times the parameter servers were rolled back to the last epoch's state
+    /// after a slice was lost with its silo.</summary>
+    [Id(20)] public int Rollbacks { get; init; }
+
     public double? FinalTestAccuracy => Epochs.Count > 0 ? Epochs[^1].TestAccuracy : null;
+}
+
+/// <summary>One silo's data-plane traffic, per step on average since the job started.</summary>
+[GenerateSerializer, Immutable, Alias("DistTrain.SiloTraffic")]
+public sealed record SiloTraffic
+{
+    [Id(0)] public string Silo { get; init; } = "";
+
+    [Id(1)] public double TcpBytesSentPerStep { get; init; }
+
+    [Id(2)] public double TcpBytesReceivedPerStep { get; init; }
+
+    [Id(3)] public double SharedBytesReadPerStep { get; init; }
 }

@@ -1,6 +1,4 @@
 using System.Numerics.Tensors;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using DistTrain.Core.Training;
 
 namespace DistTrain.Core.Optim;
@@ -91,71 +89,34 @@ public sealed class SgdOptimizer
     }
 
     /// <summary>
-    /// Averages shard gradients (weighted by sample count, in shard order) and applies the step to
-    /// one range, reading <paramref name="current"/> and writing <paramref name="next"/>. For plain
-    /// SGD this is one pass over memory instead of two, with exactly the arithmetic of
-    /// <see cref="GradientAverage.Combine(ReadOnlySpan{float[]}, ReadOnlySpan{int}, Span{float}, int)"/>
-    /// followed by <see cref="StepRange(ReadOnlySpan{float}, Span{float}, ReadOnlySpan{float}, int)"/>
-    /// (separately rounded products and sums, as TensorPrimitives.MultiplyAdd computes them), so
-    /// both give the same bits. Other settings combine into <paramref name="meanScratch"/> first.
+    /// Combines a step's gradient terms (<see cref="GradientAverage.CombineGroups"/>) and applies the
+    /// step to one range, reading <paramref name="current"/> and writing <paramref name="next"/>
+    /// (which may be the same span). Chunk by chunk, so the combined gradient is still in L1 when the
+    /// update reads it: one trip through memory, with exactly the bits of combining the whole range
+    /// into <paramref name="meanScratch"/> first and then calling
+    /// <see cref="StepRange(ReadOnlySpan{float}, Span{float}, ReadOnlySpan{float}, int)"/>.
     /// </summary>
-    public void StepRangeFromShards(ReadOnlySpan<float[]> shards, ReadOnlySpan<int> counts, ReadOnlySpan<float> current, Span<float> next,
+    public void StepRangeFromGroups(ReadOnlySpan<GradientTerm> terms, ReadOnlySpan<int> groupEnds, ReadOnlySpan<float> current, Span<float> next,
         Span<float> meanScratch, int start)
     {
-        if (Options.WeightDecay != 0 || Options.Momentum != 0 || Options.ClipNorm is not null || !Vector512.IsHardwareAccelerated)
+        if (Options.ClipNorm is not null)
         {
-            GradientAverage.Combine(shards, counts, meanScratch, start);
-            StepRange(current, next, meanScratch, start);
-            return;
+            throw new InvalidOperationException("Gradient clipping needs the whole gradient: use Step.");
         }
         CheckRange(current.Length, next.Length, meanScratch.Length, start);
-        var total = 0;
-        foreach (var c in counts)
+        foreach (var term in terms)
         {
-            total += c;
-        }
-        var length = current.Length;
-        Span<int> used = stackalloc int[shards.Length];
-        Span<float> weights = stackalloc float[shards.Length];
-        var k = 0;
-        for (var s = 0; s < shards.Length; s++)
-        {
-            if (counts[s] > 0)
+            if (term.Values.Length < start + current.Length)
             {
-                if (shards[s].Length < start + length)
-                {
-                    throw new ArgumentException($"Shard {s} holds {shards[s].Length} values; the range [{start}, {start + length}) needs more.");
-                }
-                used[k] = s;
-                weights[k++] = (float)counts[s] / total;
+                throw new ArgumentException($"A gradient of {term.Values.Length} values cannot cover the range [{start}, {start + current.Length}).");
             }
         }
-        if (k == 0)
+        for (var offset = 0; offset < current.Length; offset += GradientAverage.Chunk)
         {
-            current.CopyTo(next); // no samples: a zero gradient leaves the parameters as they are
-            return;
-        }
-        var lr = -CurrentLearningRate;
-        ref var cur = ref MemoryMarshal.GetReference(current);
-        ref var nxt = ref MemoryMarshal.GetReference(next);
-        var i = 0;
-        for (; i + Vector512<float>.Count <= length; i += Vector512<float>.Count)
-        {
-            var mean = Vector512.LoadUnsafe(ref shards[used[0]][start], (nuint)i) * Vector512.Create(weights[0]);
-            for (var j = 1; j < k; j++)
-            {
-                mean = Vector512.LoadUnsafe(ref shards[used[j]][start], (nuint)i) * Vector512.Create(weights[j]) + mean;
-            }
-            (mean * Vector512.Create(lr) + Vector512.LoadUnsafe(ref cur, (nuint)i)).StoreUnsafe(ref nxt, (nuint)i);
-        }
-        for (; i < length; i++)
-        {
-            var mean = shards[used[0]][start + i] * weights[0];
-            for (var j = 1; j < k; j++)
-            {
-                mean = shards[used[j]][start + i] * weights[j] + mean;
-            }
-            next[i] = mean * lr + current[i];
+            var length = Math.Min(GradientAverage.Chunk, current.Length - offset);
+            var mean = meanScratch.Slice(offset, length);
+            GradientAverage.CombineGroups(terms, groupEnds, mean, start + offset);
+            Update(current.Slice(offset, length), next.Slice(offset, length), mean, start + offset, 1f);
         }
     }
 

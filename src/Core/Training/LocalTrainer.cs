@@ -18,6 +18,9 @@ public sealed class LocalTrainer : IDisposable
     private readonly float[][] _shardGradients;
     private readonly float[] _losses;
     private readonly int[] _counts;
+    private readonly GradientTerm[] _terms;
+    private readonly int[] _groupEnds;
+    private int _termCount;
     private readonly float[] _gradient;
     private readonly int[] _order;
     private readonly WorkerTeam _team;
@@ -46,6 +49,8 @@ public sealed class LocalTrainer : IDisposable
         _gradient = threads == 1 ? _shardGradients[0] : new float[spec.ParameterCount];
         _losses = new float[threads];
         _counts = new int[threads];
+        _terms = new GradientTerm[threads];
+        _groupEnds = new int[Math.Min(options.ReductionGroups, threads)];
         _order = new int[train.Count];
         _team = new WorkerTeam(threads);
         _computeShard = ComputeShard;
@@ -126,13 +131,15 @@ public sealed class LocalTrainer : IDisposable
         {
             // Both phases on every core: no serial section for one core to do while the others wait.
             _team.Run(_computeShard);
+            ArrangeTerms();
             _team.Run(_combineAndUpdate);
             Optimizer.CompleteStep();
         }
         else
         {
             _team.Run(_computeShard);
-            GradientAverage.Combine(_shardGradients, _counts, _gradient);
+            ArrangeTerms();
+            GradientAverage.CombineGroups(_terms.AsSpan(0, _termCount), _groupEnds, _gradient, 0);
             Optimizer.Step(Parameters, _gradient); // clipping needs the whole gradient's norm
         }
         var loss = 0f;
@@ -150,6 +157,9 @@ public sealed class LocalTrainer : IDisposable
         _losses[shard] = _replicas[shard].ComputeGradient(Parameters, _train, _batch.AsSpan(start, length), _shardGradients[shard]);
     }
 
+    private void ArrangeTerms() =>
+        _termCount = ReductionGroups.Arrange(_shardGradients, _counts, _groupEnds.Length, _terms, _groupEnds);
+
     /// <summary>Averages one range of the shard gradients and applies SGD to that range.</summary>
     private void CombineAndUpdate(int part)
     {
@@ -159,7 +169,7 @@ public sealed class LocalTrainer : IDisposable
             return;
         }
         var parameters = Parameters.AsSpan(start, length);
-        Optimizer.StepRangeFromShards(_shardGradients, _counts, parameters, parameters, _gradient.AsSpan(start, length), start);
+        Optimizer.StepRangeFromGroups(_terms.AsSpan(0, _termCount), _groupEnds, parameters, parameters, _gradient.AsSpan(start, length), start);
     }
 
     public void Dispose() => _team.Dispose();

@@ -4,13 +4,16 @@ namespace DistTrain.Core.Training;
 
 /// <summary>How to train: model, optimizer, epochs, global batch size, seed and cores.</summary>
 /// <param name="Threads">Cores for the single-process trainer (data-parallel replicas); 0 = all.</param>
+/// <param name="ReductionGroups">How the replicas' gradients are summed (<see cref="Training.ReductionGroups"/>):
+/// 1, the plain shard-order sum, unless the trainer must reproduce a cluster job of that many silos bit for bit.</param>
 public sealed record TrainingOptions(
     ModelSpec Model,
     SgdOptions Sgd,
     int Epochs = 5,
     int BatchSize = 64,
     int Seed = 1,
-    int Threads = 0)
+    int Threads = 0,
+    int ReductionGroups = 1)
 {
     public void Validate()
     {
@@ -25,6 +28,10 @@ public sealed record TrainingOptions(
         if (Threads < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(Threads), $"Threads must be 0 (all cores) or more; got {Threads}.");
+        }
+        if (ReductionGroups < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ReductionGroups), $"ReductionGroups must be at least 1; got {ReductionGroups}.");
         }
         Sgd.Validate();
     }

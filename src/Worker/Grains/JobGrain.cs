@@ -7,6 +7,7 @@ using DistTrain.Core.Training;
 using DistTrain.Worker.Checkpoints;
 using DistTrain.Worker.Data;
 using DistTrain.Worker.Training;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
@@ -14,9 +15,9 @@ using Orleans.Concurrency;
 namespace DistTrain.Worker.Grains;
 
 /// <summary>
-/// Drives one job: synchronous data-parallel SGD, one global minibatch per step.
-/// Per step: send weights version v to every worker, gather their gradients (in shard order), hand
-/// them to the parameter server, which returns version v+1.
+/// Drives one job: synchronous data-parallel SGD, one global minibatch per step, over the worker
+/// groups and parameter-server slices of <see cref="JobCluster"/>. Keeps the status, the epochs,
+/// the watchers and the checkpoints; resumes a job whose silo died from its checkpoint.
 /// </summary>
 /// <remarks>
 /// Reentrant on purpose: the training loop runs as a background task on the grain's scheduler, and
@@ -31,6 +32,8 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
     private readonly List<Channel<JobProgress>> _watchers = [];
     private readonly List<EpochSummary> _epochs = [];
     private readonly StepTimer _timings = new();
+    private readonly TrafficMeter _traffic = new();
+    private ParameterCheckpoint _lastCheckpoint = new();
     private static readonly long StepPublishInterval = Stopwatch.Frequency / 20;
     private long _lastStepPublished = long.MinValue / 2;
     private readonly CancellationTokenSource _cancel = new();
@@ -41,7 +44,6 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
     private JobProgress? _lastProgress;
     private IReadOnlyList<WorkerInfo> _workers = [];
     private Task? _run;
-    private long _startStep;
 
     private string JobId => this.GetPrimaryKeyString();
 
@@ -181,6 +183,12 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
         }
     }
 
+    public async Task<WeightsSnapshot> GetWeightsAsync()
+    {
+        var slices = _status.Groups > 0 ? _status.Groups : 1;
+        return await JobCluster.WeightsAsync(GrainFactory, JobId, slices);
+    }
+
     /// <summary>The training loop, from the start or from a checkpoint taken at the end of an epoch.</summary>
     private async Task RunAsync(JobSpec spec, ParameterCheckpoint? resume = null)
     {
@@ -188,20 +196,23 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
         var cancellation = stop.Token;
         // Let StartAsync (or the activation) return first: the caller should not wait for dataset loading.
         await Task.Yield();
-        var workers = Enumerable.Range(0, spec.Workers)
-            .Select(k => GrainFactory.GetGrain<IWorkerGrain>(WorkerKey.Format(JobId, k)))
-            .ToArray();
-        var server = GrainFactory.GetGrain<IParameterServerGrain>(JobId);
-        var workersSetUp = false;
+        // One group (and one parameter-server slice) per silo, fixed for the job's life: the
+        // grouping decides the order of the gradient sum, so it must not change on a resume.
+        var groups = _status.Groups > 0 ? _status.Groups : Math.Max(1, Math.Min(spec.Workers, await ActiveSilosAsync()));
+        _status = _status with { Groups = groups };
+        var cluster = new JobCluster(GrainFactory, JobId, spec, groups, logger)
+        {
+            OnGroupRecovery = (group, e) =>
+            {
+                logger.LogWarning("Job {JobId}: worker group {Group} lost ({Error}); setting it up again", JobId, group, e.Message);
+                _status = _status with { WorkerRecoveries = _status.WorkerRecoveries + 1 };
+            },
+        };
         var stopping = false;
         try
         {
-            var weights = resume is null ? await server.InitializeAsync(spec) : await server.RestoreAsync(spec, resume);
-            long step = weights.AppliedStep + 1;
-            _startStep = step; // a resumed job sets its workers up afresh (they may hold later steps)
-            workersSetUp = true; // from here on they hold a replica each, even if setting up fails midway
-            _workers = await Task.WhenAll(workers.Select((w, k) => w.InitializeAsync(Setup(spec, k))));
-
+            await cluster.SetUpAsync(resume, RuntimeIdentity);
+            _workers = cluster.Workers;
             var sampleCount = _workers[0].TrainCount;
             var stepsPerEpoch = BatchPlan.StepsPerEpoch(sampleCount, spec.GlobalBatchSize);
             var totalSteps = (long)stepsPerEpoch * spec.Epochs;
@@ -211,78 +222,38 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
             }
 
             _status = _status with { StepsPerEpoch = stepsPerEpoch, TotalSteps = totalSteps };
+            // The last epoch's end, kept in memory too: a lost parameter-server slice rolls back to it.
+            _lastCheckpoint = resume ?? await cluster.CheckpointAsync();
             if (resume is null)
             {
-                await SaveCheckpointAsync(server); // version 0: even a job lost in its first epoch resumes
+                await SaveCheckpointAsync(_lastCheckpoint); // version 0: even a job lost in its first epoch resumes
             }
-            logger.LogInformation("Job {JobId}: {Workers} workers on {Silos}, {Steps} steps", JobId, spec.Workers,
+            logger.LogInformation("Job {JobId}: {Workers} workers in {Groups} groups on {Silos}, {Steps} steps", JobId, spec.Workers, groups,
                 string.Join(", ", _workers.Select(w => w.Silo).Distinct()), totalSteps);
 
-            // Epochs count from 1, as in the local trainer: the epoch number also seeds the sample order.
-            for (var epoch = _epochs.Count + 1; epoch <= spec.Epochs && step < totalSteps; epoch++)
+            while (true)
             {
-                var clock = Stopwatch.StartNew();
-                double lossSum = 0;
-                long samples = 0;
-                var stepsThisEpoch = 0;
-                for (var b = 0; b < stepsPerEpoch && step < totalSteps; b++, step++)
+                try
                 {
-                    cancellation.ThrowIfCancellationRequested();
-                    var request = new StepRequest { Epoch = epoch, StepInEpoch = b, GlobalStep = step, Version = weights.Version, Weights = weights.Weights };
-                    var stepStart = Stopwatch.GetTimestamp();
-                    var shards = await Task.WhenAll(workers.Select((w, k) => ComputeWithRecoveryAsync(w, k, spec, request, cancellation)));
-                    var fanOut = Stopwatch.GetElapsedTime(stepStart).TotalSeconds;
-                    weights = await server.ApplyAsync(new StepGradients { GlobalStep = step, Shards = shards });
-                    _timings.Add(shards, fanOut, Stopwatch.GetElapsedTime(stepStart).TotalSeconds, weights.UpdateSeconds);
-
-                    var loss = GradientAverager.WeightedLoss(shards);
-                    if (!double.IsFinite(loss))
+                    await TrainEpochsAsync(cluster, spec, stepsPerEpoch, totalSteps, cancellation);
+                    break;
+                }
+                catch (ParameterSliceLostException e)
+                {
+                    // A slice lost with its silo: every slice goes back to the end of the last
+                    // epoch and the epoch is done again, with the same batches: the same result.
+                    _status = _status with { Rollbacks = _status.Rollbacks + 1 };
+                    logger.LogWarning("Job {JobId}: {Error}; rolling back to step {Step} (rollback {Count})",
+                        JobId, e.Message, _lastCheckpoint.AppliedStep + 1, _status.Rollbacks);
+                    await Task.Delay(TimeSpan.FromSeconds(2), cancellation);
+                    await cluster.RollBackAsync(_lastCheckpoint);
+                    _workers = cluster.Workers;
+                    var kept = EpochsIn(_lastCheckpoint, stepsPerEpoch);
+                    if (_epochs.Count > kept)
                     {
-                        throw new TrainingDivergedException(epoch, b + 1, (float)loss); // ends the job as Failed, with the reason
-                    }
-                    var stepSamples = shards.Sum(s => (long)s.SampleCount);
-                    lossSum += loss * stepSamples; // weighted by samples, as the local trainer does
-                    stepsThisEpoch++;
-                    samples += stepSamples;
-                    var rate = samples / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
-                    _status = _status with { Epoch = epoch, Step = step + 1, Loss = loss, SamplesPerSecond = rate, WeightsVersion = weights.Version, Timings = _timings.Snapshot() };
-                    // Watchers redraw at most ~10 times a second; a step of a small network takes
-                    // ~0.1 ms, and streaming every one of them would cost more than the step.
-                    var now = Stopwatch.GetTimestamp();
-                    if (now - _lastStepPublished >= StepPublishInterval || b == stepsPerEpoch - 1 || step + 1 == totalSteps)
-                    {
-                        _lastStepPublished = now;
-                        Publish(Progress(ProgressKind.Step));
+                        _epochs.RemoveRange(kept, _epochs.Count - kept);
                     }
                 }
-
-                var trainingSeconds = clock.Elapsed.TotalSeconds; // evaluation is not training time
-                var slices = await Task.WhenAll(workers.Select((w, k) =>
-                    WithRecoveryAsync(w, k, spec, cancellation, () => w.EvaluateAsync(weights))));
-                var evaluation = new Evaluation
-                {
-                    Version = weights.Version,
-                    Count = slices.Sum(e => e.Count),
-                    Correct = slices.Sum(e => e.Correct),
-                };
-                evaluation = evaluation with { Accuracy = evaluation.Count == 0 ? 0 : (double)evaluation.Correct / evaluation.Count };
-                var summary = new EpochSummary
-                {
-                    Epoch = epoch,
-                    Steps = stepsThisEpoch,
-                    TrainLoss = lossSum / Math.Max(samples, 1),
-                    TestAccuracy = evaluation.Accuracy,
-                    SamplesPerSecond = samples / Math.Max(trainingSeconds, 1e-9),
-                };
-                _epochs.Add(summary);
-                Publish(Progress(ProgressKind.Epoch) with
-                {
-                    Loss = summary.TrainLoss,
-                    TestAccuracy = evaluation.Accuracy,
-                    SamplesPerSecond = summary.SamplesPerSecond,
-                });
-                logger.LogInformation("Job {JobId}: epoch {Epoch} loss {Loss:F4} accuracy {Accuracy:P2}", JobId, epoch, summary.TrainLoss, summary.TestAccuracy);
-                await SaveCheckpointAsync(server);
             }
 
             Finish(JobState.Completed, null);
@@ -313,27 +284,133 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
             if (!stopping)
             {
                 // The final status, and for a completed job its final weights (for `train --out`,
-                // should this silo die before they are read); nothing is left to resume either way.
-                await SaveCheckpointAsync(_status.State == JobState.Completed ? server : null);
+                // should a slice's silo die before they are read); nothing is left to resume either way.
+                ParameterCheckpoint? final = null;
+                if (_status.State == JobState.Completed && checkpoints.Enabled)
+                {
+                    try
+                    {
+                        final = await cluster.CheckpointAsync();
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        logger.LogWarning(e, "Job {JobId}: could not read its final weights for the checkpoint", JobId);
+                    }
+                }
+                await SaveCheckpointAsync(final);
             }
-            // The parameter server stays: it holds the final weights (`train --out` reads them). A
-            // job that failed before creating its workers has none to release (a call would create them).
-            foreach (var worker in workersSetUp ? workers : Array.Empty<IWorkerGrain>())
-            {
-                worker.ReleaseAsync().Ignore();
-            }
+            // The slices stay: they hold the final weights (`train --out` reads them).
+            cluster.Release();
         }
     }
 
-    private WorkerSetup Setup(JobSpec spec, int shard) =>
-        new() { JobId = JobId, Shard = shard, ShardCount = spec.Workers, Spec = spec, StartStep = _startStep };
+    /// <summary>Epochs finished when <paramref name="checkpoint"/> was taken (checkpoints are taken at epoch ends).</summary>
+    private static int EpochsIn(ParameterCheckpoint checkpoint, int stepsPerEpoch) => (int)((checkpoint.AppliedStep + 1) / stepsPerEpoch);
+
+    /// <summary>Silos the membership table lists as active (this silo's own view may still lag behind it).</summary>
+    private async Task<int> ActiveSilosAsync()
+    {
+        var local = ServiceProvider.GetRequiredService<IClusterMembershipService>().CurrentSnapshot.Members.Values.Count(m => m.Status == SiloStatus.Active);
+        try
+        {
+            var table = await GrainFactory.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
+            return Math.Max(1, Math.Max(local, table.Count));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return Math.Max(1, local);
+        }
+    }
+
+    /// <summary>Epochs from the one after the last finished, to the end of the job.</summary>
+    private async Task TrainEpochsAsync(JobCluster cluster, JobSpec spec, int stepsPerEpoch, long totalSteps, CancellationToken cancellation)
+    {
+        var step = cluster.AppliedStep + 1;
+        // Epochs count from 1, as in the local trainer: the epoch number also seeds the sample order.
+        for (var epoch = _epochs.Count + 1; epoch <= spec.Epochs && step < totalSteps; epoch++)
+        {
+            var clock = Stopwatch.StartNew();
+            double lossSum = 0;
+            long samples = 0;
+            var stepsThisEpoch = 0;
+            for (var b = (int)(step % stepsPerEpoch); b < stepsPerEpoch && step < totalSteps; b++, step++)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                var stepStart = Stopwatch.GetTimestamp();
+                var (groups, groupSeconds) = await cluster.ComputeAsync(epoch, b, step, cancellation);
+                var slices = await cluster.ApplyAsync(epoch, b, step, groups, cancellation);
+                _timings.Add(groups, slices, groupSeconds, Stopwatch.GetElapsedTime(stepStart).TotalSeconds);
+                foreach (var traffic in groups.Select(g => g.Traffic).Concat(slices.Select(s => s.Traffic)))
+                {
+                    _traffic.Observe(traffic, step);
+                }
+
+                var (loss, stepSamples) = BatchLoss(groups);
+                if (!double.IsFinite(loss))
+                {
+                    throw new TrainingDivergedException(epoch, b + 1, (float)loss); // ends the job as Failed, with the reason
+                }
+                lossSum += loss * stepSamples; // weighted by samples, as the local trainer does
+                stepsThisEpoch++;
+                samples += stepSamples;
+                var rate = samples / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
+                _status = _status with { Epoch = epoch, Step = step + 1, Loss = loss, SamplesPerSecond = rate, WeightsVersion = cluster.Version };
+                // Watchers redraw at most ~10 times a second; a step of a small network takes
+                // ~0.1 ms, and streaming every one of them would cost more than the step.
+                var now = Stopwatch.GetTimestamp();
+                if (now - _lastStepPublished >= StepPublishInterval || b == stepsPerEpoch - 1 || step + 1 == totalSteps)
+                {
+                    _lastStepPublished = now;
+                    _status = _status with { Timings = _timings.Snapshot(), Traffic = _traffic.PerStep() };
+                    Publish(Progress(ProgressKind.Step));
+                }
+            }
+
+            var trainingSeconds = clock.Elapsed.TotalSeconds; // evaluation is not training time
+            var (count, correct) = await cluster.EvaluateAsync(cancellation);
+            var accuracy = count == 0 ? 0 : (double)correct / count;
+            var summary = new EpochSummary
+            {
+                Epoch = epoch,
+                Steps = stepsThisEpoch,
+                TrainLoss = lossSum / Math.Max(samples, 1),
+                TestAccuracy = accuracy,
+                SamplesPerSecond = samples / Math.Max(trainingSeconds, 1e-9),
+            };
+            // The epoch counts once its state is kept: a slice lost before that redoes it.
+            _lastCheckpoint = await cluster.CheckpointAsync();
+            _epochs.Add(summary);
+            _status = _status with { Timings = _timings.Snapshot(), Traffic = _traffic.PerStep() };
+            Publish(Progress(ProgressKind.Epoch) with
+            {
+                Loss = summary.TrainLoss,
+                TestAccuracy = accuracy,
+                SamplesPerSecond = summary.SamplesPerSecond,
+            });
+            logger.LogInformation("Job {JobId}: epoch {Epoch} loss {Loss:F4} accuracy {Accuracy:P2}", JobId, epoch, summary.TrainLoss, summary.TestAccuracy);
+            await SaveCheckpointAsync(_lastCheckpoint);
+        }
+    }
+
+    /// <summary>The count-weighted mean of the shards' mean losses, in shard order, and the batch's samples.</summary>
+    private static (double Loss, long Samples) BatchLoss(IReadOnlyList<GroupGradient> groups)
+    {
+        double sum = 0;
+        long total = 0;
+        foreach (var shard in groups.SelectMany(g => g.Losses).OrderBy(l => l.Shard))
+        {
+            sum += shard.Loss * shard.Count;
+            total += shard.Count;
+        }
+        return (total == 0 ? 0 : sum / total, total);
+    }
 
     /// <summary>
-    /// The job's status and, while it runs, the parameter server's state: written after every epoch
+    /// The job's status and, while it runs, the parameter servers' state: written after every epoch
     /// (and once at the end) when the silo has a checkpoint folder, so that the job can resume on
     /// another silo if its own dies. A checkpoint that cannot be written costs the job nothing else.
     /// </summary>
-    private async Task SaveCheckpointAsync(IParameterServerGrain? server)
+    private async Task SaveCheckpointAsync(ParameterCheckpoint? parameters)
     {
         if (!checkpoints.Enabled)
         {
@@ -341,59 +418,13 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
         }
         try
         {
-            var parameters = server is null ? null : await server.GetCheckpointAsync();
             await checkpoints.SaveAsync(JobId, new JobCheckpoint { Status = _status with { Epochs = _epochs.ToArray() }, Parameters = parameters });
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            // The job goes on; a server that cannot answer fails its next step anyway.
             logger.LogWarning(e, "Job {JobId}: could not write its checkpoint", JobId);
         }
     }
-
-    /// <summary>
-    /// One worker's step, surviving the loss of the worker's silo: the step is idempotent per
-    /// (job, step, shard), so after a failure the worker (re-activated on a live silo by Orleans)
-    /// is initialized again from the spec and asked for the same step. The weights come with the
-    /// request and the data from the silo's disk, so nothing is lost and the result is the same.
-    /// </summary>
-    private Task<ShardGradient> ComputeWithRecoveryAsync(IWorkerGrain worker, int shard, JobSpec spec, StepRequest request, CancellationToken cancellation) =>
-        WithRecoveryAsync(worker, shard, spec, cancellation, () => worker.ComputeGradientAsync(request), request.GlobalStep);
-
-    /// <summary>A worker call that is retried, after re-initializing the worker, when its silo is lost.</summary>
-    private async Task<T> WithRecoveryAsync<T>(IWorkerGrain worker, int shard, JobSpec spec, CancellationToken cancellation, Func<Task<T>> call, long step = -1)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await call();
-            }
-            catch (Exception e) when (IsWorkerLoss(e) && attempt < MaxWorkerAttempts)
-            {
-                logger.LogWarning("Job {JobId}: worker {Shard} lost during {Work} ({Error}); re-initializing it (attempt {Attempt})",
-                    JobId, shard, step >= 0 ? $"step {step}" : "evaluation", e.Message, attempt);
-                _status = _status with { WorkerRecoveries = _status.WorkerRecoveries + 1 };
-                // Give membership time to declare the dead silo, so the next call lands on a live one.
-                await Task.Delay(TimeSpan.FromSeconds(Math.Min(10, attempt)), cancellation);
-                try
-                {
-                    var info = await worker.InitializeAsync(Setup(spec, shard));
-                    _workers = _workers.Select((w, k) => k == shard ? info : w).ToArray();
-                }
-                catch (Exception again) when (IsWorkerLoss(again))
-                {
-                    // Still unreachable: the next attempt tries again.
-                }
-            }
-        }
-    }
-
-    private const int MaxWorkerAttempts = 8;
-
-    private static bool IsWorkerLoss(Exception e) =>
-        e is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException or WorkerStateLostException
-            or Orleans.Runtime.Messaging.ConnectionFailedException;
 
     private void Finish(JobState state, string? error)
     {

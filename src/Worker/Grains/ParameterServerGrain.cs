@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using DistTrain.Contracts.Grains;
 using DistTrain.Contracts.Messages;
 using DistTrain.Contracts.Payloads;
@@ -5,150 +6,265 @@ using DistTrain.Core.Nn;
 using DistTrain.Core.Optim;
 using DistTrain.Core.Training;
 using DistTrain.Worker.Checkpoints;
+using DistTrain.Worker.DataPlane;
+using DistTrain.Worker.Placement;
 using DistTrain.Worker.Training;
-using Orleans.Placement;
 
 namespace DistTrain.Worker.Grains;
 
 /// <summary>
-/// Owns the parameter vector and the optimizer state of one job.
+/// One slice of a job's parameter vector with its optimizer state (key "{jobId}/{slice}"). Slice s
+/// of P sits on silo s mod S, beside worker group s, so the slices of a job spread over the cluster:
+/// each reads its part of every group's gradient (in place on this host, over TCP from others),
+/// applies SGD to its part and publishes its part of the next weights. The per-element arithmetic
+/// is the single-process trainer's, so slicing changes no bit.
 /// </summary>
-/// <remarks>
-/// Placed on the silo of its first caller, the job grain, so the job↔server traffic (weights out,
-/// gradients in, every step) stays in-silo, where an immutable FloatBlock passes without a copy.
-/// Weights alternate between two arrays: version v+2 overwrites version v's. That is safe because
-/// (1) this grain and the workers are not reentrant, (2) the job asks for step t+1 only after
-/// ApplyAsync(t) has returned, so every reader of version v has finished, and (3) readers outside
-/// the step loop get copies (GetWeightsAsync). InitializeAsync hands out version 0 uncopied: the
-/// job calls it once, before the first step, and version 0's array is never reused.
-/// </remarks>
-[PreferLocalPlacement]
-public sealed class ParameterServerGrain(CheckpointStore checkpoints) : Grain, IParameterServerGrain
+[ShardSpreadPlacement]
+public sealed class ParameterServerGrain(CheckpointStore checkpoints, DataPlaneService dataPlane) : Grain, IParameterServerGrain
 {
+    private SliceSetup? _setup;
+    private int _start, _length, _parameterCount;
+    private SgdOptimizer? _optimizer;
+    private StepBuffers<Segment>? _weights;
+    private SliceWeights _current = new();
+    private float[] _mean = [];
+    private float[][] _received = [];
+    private GradientTerm[] _terms = [];
+    private int[] _groupEnds = [];
+
     /// <summary>
-    /// A server whose job left a checkpoint was lost with its silo: it comes back with the weights
-    /// of that checkpoint, so that a finished job's final weights can still be read (`train --out`).
-    /// A running job's grain restores it again when it resumes, which is harmless.
+    /// A slice whose finished job left a checkpoint was lost with its silo: it comes back with that
+    /// checkpoint's weights, so the final weights can still be read (`train --out`). A running job's
+    /// slice stays empty: the job notices (<see cref="ParameterSliceLostException"/>) and rolls all
+    /// slices back together.
     /// </summary>
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (await checkpoints.LoadAsync(this.GetPrimaryKeyString(), cancellationToken) is { Parameters: { } parameters, Status.Spec: { } spec })
+        if (!WorkerKey.TryParse(this.GetPrimaryKeyString(), out var jobId, out var slice))
         {
-            await RestoreAsync(spec, parameters);
+            return;
+        }
+        if (await checkpoints.LoadAsync(jobId, cancellationToken) is { Parameters: { } parameters, Status: { Spec: { } spec } status }
+            && status.State.IsFinished())
+        {
+            await RestoreAsync(new SliceSetup { Spec = spec, Slice = slice, Slices = Math.Max(1, status.Groups) }, parameters);
         }
     }
 
-    private SgdOptimizer? _optimizer;
-    private WeightsSnapshot _current = new();
-
-    private float[]? _mean;
-    private readonly float[]?[] _buffers = new float[2][];
-
-    public Task<WeightsSnapshot> InitializeAsync(JobSpec spec)
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (_optimizer is null)
-        {
-            var setup = TrainingSetup.Create(spec);
-            var weights = ParameterInit.Initialize(setup.Network, spec.Seed);
-            _optimizer = new SgdOptimizer(setup.Sgd, weights.Length);
-            _current = new WeightsSnapshot { Version = 0, AppliedStep = -1, Weights = FloatBlock.Own(weights) };
-        }
+        Release();
+        return Task.CompletedTask;
+    }
 
+    public Task<SliceWeights> InitializeAsync(SliceSetup setup)
+    {
+        if (_optimizer is null || _setup != setup)
+        {
+            var network = Prepare(setup);
+            var weights = ParameterInit.Initialize(network, setup.Spec.Seed);
+            weights.AsSpan(_start, _length).CopyTo(_weights!.For(0).Floats);
+            Publish(version: 0, appliedStep: -1, updateSeconds: 0, fetchSeconds: 0);
+        }
         return Task.FromResult(_current);
     }
 
-    /// <summary>A copy: the vectors this grain publishes to the job are reused two versions later.</summary>
-    public Task<WeightsSnapshot> GetWeightsAsync() => Task.FromResult(_current with { Weights = FloatBlock.CopyOf(_current.Weights.Span) });
+    public Task<SliceWeights> RestoreAsync(SliceSetup setup, ParameterCheckpoint checkpoint)
+    {
+        var network = TrainingSetup.Create(setup.Spec).Network;
+        if (checkpoint.Weights.Length != network.ParameterCount)
+        {
+            throw new InvalidOperationException(
+                $"The checkpoint of job {JobId} holds {checkpoint.Weights.Length} parameters; {setup.Spec.Network} has {network.ParameterCount}");
+        }
+        if (checkpoint.Velocity.Length != 0 && checkpoint.Velocity.Length != network.ParameterCount)
+        {
+            throw new InvalidOperationException(
+                $"The checkpoint of job {JobId} holds {checkpoint.Velocity.Length} momentum values for {network.ParameterCount} parameters");
+        }
+        Prepare(setup);
+        var velocity = checkpoint.Velocity.Length == 0 ? ReadOnlySpan<float>.Empty : checkpoint.Velocity.Span.Slice(_start, _length);
+        if (velocity.Length != _optimizer!.Velocity.Length)
+        {
+            throw new InvalidOperationException(
+                $"The checkpoint of job {JobId} holds {checkpoint.Velocity.Length} momentum values; the optimizer needs {(_optimizer.Velocity.Length == 0 ? "none" : "one per parameter")}");
+        }
+        _optimizer.RestoreState(velocity, checkpoint.OptimizerSteps);
+        checkpoint.Weights.Span.Slice(_start, _length).CopyTo(_weights!.For(checkpoint.Version).Floats);
+        Publish(checkpoint.Version, checkpoint.AppliedStep, updateSeconds: 0, fetchSeconds: 0);
+        return Task.FromResult(_current);
+    }
+
+    /// <summary>Fresh buffers and optimizer for the slice <paramref name="setup"/> names.</summary>
+    private NetworkSpec Prepare(SliceSetup setup)
+    {
+        var training = TrainingSetup.Create(setup.Spec);
+        if (setup.Slices < 1 || setup.Slice < 0 || setup.Slice >= setup.Slices)
+        {
+            throw new ArgumentException($"Slice {setup.Slice} of {setup.Slices} does not exist");
+        }
+        Release();
+        _parameterCount = training.Network.ParameterCount;
+        (_start, _length) = BatchPlan.VectorPart(_parameterCount, setup.Slice, setup.Slices);
+        _optimizer = new SgdOptimizer(training.Sgd, _length);
+        _weights = new StepBuffers<Segment>(dataPlane.Create(_length, setup.Shared), dataPlane.Create(_length, setup.Shared));
+        _mean = new float[_length];
+        _setup = setup;
+        return training.Network;
+    }
+
+    public Task<SliceWeights> GetPublishedAsync() => _optimizer is null
+        ? throw new ParameterSliceLostException($"Parameter-server slice {this.GetPrimaryKeyString()} holds no state (was its silo restarted?)")
+        : Task.FromResult(_current);
+
+    public Task<WeightsSnapshot> GetWeightsAsync() => Task.FromResult(new WeightsSnapshot
+    {
+        Version = _current.Version,
+        AppliedStep = _current.AppliedStep,
+        Weights = _weights is null ? FloatBlock.Empty : FloatBlock.CopyOf(_weights.For(_current.Version).Floats),
+    });
 
     public Task<ParameterCheckpoint> GetCheckpointAsync()
     {
-        var optimizer = _optimizer ?? throw new InvalidOperationException($"Parameter server {this.GetPrimaryKeyString()} was not initialized");
+        var optimizer = _optimizer ?? throw new ParameterSliceLostException($"Parameter-server slice {this.GetPrimaryKeyString()} was not initialized");
         return Task.FromResult(new ParameterCheckpoint
         {
             Version = _current.Version,
             AppliedStep = _current.AppliedStep,
-            Weights = FloatBlock.CopyOf(_current.Weights.Span),
+            Weights = FloatBlock.CopyOf(_weights!.For(_current.Version).Floats),
             Velocity = FloatBlock.CopyOf(optimizer.Velocity),
             OptimizerSteps = optimizer.StepCount,
         });
     }
 
-    public Task<WeightsSnapshot> RestoreAsync(JobSpec spec, ParameterCheckpoint checkpoint)
+    public async Task<SliceWeights> ApplyAsync(SliceStep step)
     {
-        var setup = TrainingSetup.Create(spec);
-        if (checkpoint.Weights.Length != setup.Network.ParameterCount)
+        var optimizer = _optimizer ?? throw new ParameterSliceLostException($"Parameter-server slice {this.GetPrimaryKeyString()} holds no state (was its silo restarted?)");
+        if (step.GlobalStep <= _current.AppliedStep)
         {
-            throw new InvalidOperationException(
-                $"Checkpoint of job {this.GetPrimaryKeyString()} holds {checkpoint.Weights.Length} parameters; {spec.Network} has {setup.Network.ParameterCount}");
+            return _current; // already applied: a retried call changes nothing
         }
-        var optimizer = new SgdOptimizer(setup.Sgd, checkpoint.Weights.Length);
-        if (checkpoint.Velocity.Length != optimizer.Velocity.Length)
+        if (step.GlobalStep != _current.AppliedStep + 1)
         {
-            throw new InvalidOperationException(
-                $"Checkpoint of job {this.GetPrimaryKeyString()} holds {checkpoint.Velocity.Length} momentum values; the optimizer needs {optimizer.Velocity.Length}");
-        }
-        optimizer.RestoreState(checkpoint.Velocity.Span, checkpoint.OptimizerSteps);
-        _optimizer = optimizer;
-        _buffers[0] = _buffers[1] = null;
-        // A fresh array: the checkpoint's block is the caller's, and this server reuses its buffers.
-        _current = new WeightsSnapshot
-        {
-            Version = checkpoint.Version,
-            AppliedStep = checkpoint.AppliedStep,
-            Weights = FloatBlock.CopyOf(checkpoint.Weights.Span),
-        };
-        return Task.FromResult(_current);
-    }
-
-    public Task<WeightsSnapshot> ApplyAsync(StepGradients gradients)
-    {
-        if (_optimizer is null)
-        {
-            throw new InvalidOperationException($"Parameter server {this.GetPrimaryKeyString()} was not initialized");
+            throw new InvalidOperationException($"Step {step.GlobalStep} arrived after step {_current.AppliedStep}");
         }
 
-        if (gradients.GlobalStep <= _current.AppliedStep)
-        {
-            return Task.FromResult(_current); // already applied: a retried call changes nothing
-        }
+        var fetchStart = Stopwatch.GetTimestamp();
+        var termCount = await ArrangeAsync(step);
+        var fetch = Stopwatch.GetElapsedTime(fetchStart).TotalSeconds;
 
-        if (gradients.GlobalStep != _current.AppliedStep + 1)
-        {
-            throw new InvalidOperationException($"Step {gradients.GlobalStep} arrived after step {_current.AppliedStep}");
-        }
-
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        _mean ??= new float[_current.Weights.Length];
-        var (shardGradients, counts) = GradientAverager.Ordered(gradients.Shards, _mean.Length);
-        // Two weight buffers in turn: version v+1 overwrites the buffer of v−1, whose readers (the
-        // workers of step v−1) finished before this step began. Synchronous protocol only; outside
-        // readers get copies (GetWeightsAsync).
-        var next = _buffers[(int)(_current.Version + 1) & 1];
-        if (next is null || next.Length != _mean.Length || ReferenceEquals(next, _current.Weights.ReadOnlyArray()))
-        {
-            next = _buffers[(int)(_current.Version + 1) & 1] = GC.AllocateUninitializedArray<float>(_mean.Length);
-        }
-        var current = _current.Weights.ReadOnlyArray();
+        var clock = Stopwatch.StartNew();
+        var current = _weights!.For(_current.Version);
+        var next = _weights.For(_current.Version + 1);
+        var terms = _terms;
+        var ends = _groupEnds;
         var mean = _mean;
-        var optimizer = _optimizer;
+        var length = _length;
         // Average and update range by range on every core (memory-bound: one core cannot saturate it).
-        // Same arithmetic as the local trainer's, so the results stay bit-identical.
-        var parts = Math.Max(1, Math.Min(Environment.ProcessorCount, mean.Length / 4096));
+        var parts = Math.Max(1, Math.Min(Environment.ProcessorCount, length / 4096));
         // TaskScheduler.Default: inside a grain the current scheduler is the activation's own,
         // single-threaded one, where a second part could never run while the first waits for it.
         Parallel.For(0, parts, new ParallelOptions { TaskScheduler = TaskScheduler.Default }, part =>
         {
-            var (start, length) = BatchPlan.VectorPart(mean.Length, part, parts);
-            optimizer.StepRangeFromShards(shardGradients, counts, current.AsSpan(start, length), next.AsSpan(start, length), mean.AsSpan(start, length), start);
+            var (start, count) = BatchPlan.VectorPart(length, part, parts);
+            optimizer.StepRangeFromGroups(terms.AsSpan(0, termCount), ends, current.Floats.Slice(start, count), next.Floats.Slice(start, count),
+                mean.AsSpan(start, count), start);
         });
         optimizer.CompleteStep();
-        _current = new WeightsSnapshot
-        {
-            Version = _current.Version + 1,
-            AppliedStep = gradients.GlobalStep,
-            Weights = FloatBlock.Own(next),
-            UpdateSeconds = clock.Elapsed.TotalSeconds,
-        };
-        return Task.FromResult(_current);
+        Publish(_current.Version + 1, step.GlobalStep, clock.Elapsed.TotalSeconds, fetch);
+        return _current;
     }
+
+    /// <summary>
+    /// The step's gradient terms over this slice, group by group: a group's combined block read in
+    /// place (this process or this host) or received from its silo, or, for an inline step, the
+    /// shards' own gradients with their shares of the batch. Returns the number of terms.
+    /// </summary>
+    private async ValueTask<int> ArrangeAsync(SliceStep step)
+    {
+        var groups = step.Groups;
+        var shardCount = groups.Sum(g => Math.Max(1, g.Shards.Count));
+        if (_terms.Length < shardCount)
+        {
+            _terms = new GradientTerm[shardCount];
+        }
+        if (_groupEnds.Length != groups.Count)
+        {
+            _groupEnds = new int[groups.Count];
+        }
+        if (_received.Length < groups.Count)
+        {
+            Array.Resize(ref _received, groups.Count);
+        }
+        var batch = groups.Sum(g => g.SampleCount);
+        if (batch == 0)
+        {
+            throw new InvalidOperationException($"No worker processed any sample in step {step.GlobalStep}");
+        }
+        var n = 0;
+        for (var g = 0; g < groups.Count; g++)
+        {
+            var group = groups[g];
+            if (group.Group != g || group.GlobalStep != step.GlobalStep)
+            {
+                throw new InvalidOperationException($"Step {step.GlobalStep}: entry {g} is group {group.Group}'s answer for step {group.GlobalStep}");
+            }
+            if (group.SampleCount > 0 && group.Partial is { } partial)
+            {
+                if (partial.Length != _parameterCount)
+                {
+                    throw new InvalidOperationException($"Group {g} sent {partial.Length} gradient values for {_parameterCount} parameters");
+                }
+                if (!dataPlane.TryView(partial, _start, _length, out var view))
+                {
+                    var buffer = _received[g] ??= GC.AllocateUninitializedArray<float>(_length, pinned: true);
+                    await dataPlane.ReadAsync(partial, _start, buffer);
+                    view = buffer;
+                }
+                _terms[n++] = new GradientTerm(view, 1f); // already weighted by the group
+            }
+            foreach (var shard in group.Shards.OrderBy(s => s.Shard))
+            {
+                if (shard.SampleCount == 0)
+                {
+                    continue;
+                }
+                if (shard.Gradient.Length != _parameterCount)
+                {
+                    throw new InvalidOperationException($"Shard {shard.Shard} sent {shard.Gradient.Length} gradient values for {_parameterCount} parameters");
+                }
+                _terms[n++] = new GradientTerm(shard.Gradient.Memory.Slice(_start, _length), GradientTerm.ShareOf(shard.SampleCount, batch));
+            }
+            _groupEnds[g] = n;
+        }
+        return n;
+    }
+
+    private void Publish(long version, long appliedStep, double updateSeconds, double fetchSeconds)
+    {
+        var segment = _weights!.For(version);
+        segment.Publish(version);
+        _current = new SliceWeights
+        {
+            Slice = _setup!.Slice,
+            Version = version,
+            AppliedStep = appliedStep,
+            Weights = dataPlane.RefOf(segment),
+            UpdateSeconds = updateSeconds,
+            FetchSeconds = fetchSeconds,
+            Traffic = dataPlane.Traffic(),
+            Silo = RuntimeIdentity,
+        };
+    }
+
+    private void Release()
+    {
+        foreach (var segment in _weights?.All ?? [])
+        {
+            dataPlane.Retire(segment);
+        }
+        _weights = null;
+    }
+
+    private string JobId => WorkerKey.TryParse(this.GetPrimaryKeyString(), out var job, out _) ? job : this.GetPrimaryKeyString();
 }

@@ -4,8 +4,8 @@ using DistTrain.Contracts.Payloads;
 using DistTrain.Core.Data;
 using DistTrain.Core.Training;
 using DistTrain.Worker.Data;
-using DistTrain.Worker.Placement;
 using DistTrain.Worker.Training;
+using Orleans.Placement;
 
 namespace DistTrain.Worker.Grains;
 
@@ -13,7 +13,9 @@ namespace DistTrain.Worker.Grains;
 /// One data-parallel worker: a model replica over the silo's cached copy of the dataset.
 /// Each step it computes the mean gradient over its slice of the global minibatch.
 /// </summary>
-[ShardSpreadPlacement]
+/// <remarks>Created by its silo's worker group, and placed beside it (the caller's silo): the
+/// group hands it the weights and takes its gradient by reference.</remarks>
+[PreferLocalPlacement]
 public sealed class WorkerGrain(DatasetCache datasets) : Grain, IWorkerGrain
 {
     private WorkerSetup? _setup;
@@ -106,10 +108,8 @@ public sealed class WorkerGrain(DatasetCache datasets) : Grain, IWorkerGrain
             _orderEpoch = request.Epoch;
         }
 
-        // One gradient buffer, rewritten every step: the parameter server has read step t's gradient
-        // (ApplyAsync(t) returns) before the job asks for step t+1, and reusing the same megabyte
-        // keeps it in cache. Valid for the synchronous protocol; an asynchronous mode must hand
-        // buffers over instead. Across silos the server reads a copy anyway.
+        // One gradient buffer, rewritten every step (the rule is StepBuffers'): the group has combined
+        // it, or the parameter server read it, before the job asks for step t+1.
         if (_gradient is null || _gradient.Length != request.Weights.Length)
         {
             _gradient = GC.AllocateUninitializedArray<float>(request.Weights.Length);

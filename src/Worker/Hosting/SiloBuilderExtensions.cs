@@ -1,4 +1,5 @@
 using DistTrain.Worker.Checkpoints;
+using DistTrain.Worker.DataPlane;
 using DistTrain.Worker.Data;
 using DistTrain.Worker.Placement;
 using Microsoft.Extensions.DependencyInjection;
@@ -8,12 +9,16 @@ namespace DistTrain.Worker.Hosting;
 public static class SiloBuilderExtensions
 {
     /// <summary>
-    /// Everything a silo needs to host DistTrain grains: the dataset cache, the shard placement, and
-    /// the checkpoint store (off unless <paramref name="checkpoints"/> names a folder that every silo
-    /// shares). The silo host, the embedded cluster and the test cluster all call this one method.
+    /// Everything a silo needs to host DistTrain grains: the dataset cache, the shard placement, the
+    /// data plane (<paramref name="dataPlane"/> sets its listener and transport), and the checkpoint
+    /// store (off unless <paramref name="checkpoints"/> names a folder that every silo shares). The
+    /// silo host, the embedded cluster and the test cluster all call this one method.
     /// </summary>
-    public static ISiloBuilder AddDistTrain(this ISiloBuilder builder, string? dataRoot = null, string? checkpoints = null)
+    public static ISiloBuilder AddDistTrain(this ISiloBuilder builder, string? dataRoot = null, string? checkpoints = null,
+        Action<DataPlaneOptions>? dataPlane = null)
     {
+        builder.Services.Configure<DataPlaneOptions>(o => dataPlane?.Invoke(o));
+        builder.Services.AddSingleton<DataPlaneService>();
         builder.Services.Configure<CheckpointOptions>(o => o.Directory = string.IsNullOrWhiteSpace(checkpoints) ? null : Path.GetFullPath(checkpoints));
         builder.Services.AddSingleton<CheckpointStore>();
         builder.Services.Configure<DataOptions>(o =>

@@ -6,25 +6,40 @@ namespace DistTrain.Worker.Training;
 internal sealed class StepTimer
 {
     private long _steps;
-    private double _step, _compute, _slowest, _transport, _update, _updateCall;
+    private double _step, _compute, _slowest, _transport, _update, _updateCall, _aggregation, _dataPlane;
 
-    public void Add(IReadOnlyList<ShardGradient> shards, double fanOutSeconds, double stepSeconds, double updateSeconds)
+    /// <param name="groups">The groups' answers.</param>
+    /// <param name="slices">The slices' answers.</param>
+    /// <param name="groupPhaseSeconds">Wall time from sending the step to the last group's answer.</param>
+    /// <param name="stepSeconds">Wall time of the whole step.</param>
+    public void Add(IReadOnlyList<GroupGradient> groups, IReadOnlyList<SliceWeights> slices, double groupPhaseSeconds, double stepSeconds)
     {
-        var max = 0.0;
-        var sum = 0.0;
-        foreach (var shard in shards)
+        double maxCompute = 0, computeSum = 0, maxCombine = 0, maxFetch = 0;
+        var workers = 0;
+        foreach (var group in groups)
         {
-            max = Math.Max(max, shard.ComputeSeconds);
-            sum += shard.ComputeSeconds;
+            maxCompute = Math.Max(maxCompute, group.MaxComputeSeconds);
+            computeSum += group.MeanComputeSeconds * group.Workers;
+            workers += group.Workers;
+            maxCombine = Math.Max(maxCombine, group.CombineSeconds);
+            maxFetch = Math.Max(maxFetch, group.FetchSeconds);
         }
-        var mean = shards.Count == 0 ? 0 : sum / shards.Count;
+        double maxUpdate = 0, maxSliceFetch = 0;
+        foreach (var slice in slices)
+        {
+            maxUpdate = Math.Max(maxUpdate, slice.UpdateSeconds);
+            maxSliceFetch = Math.Max(maxSliceFetch, slice.FetchSeconds);
+        }
+        var mean = workers == 0 ? 0 : computeSum / workers;
         _steps++;
         _step += stepSeconds;
         _compute += mean;
-        _slowest += max - mean;
-        _transport += Math.Max(0, fanOutSeconds - max);
-        _update += updateSeconds;
-        _updateCall += Math.Max(0, stepSeconds - fanOutSeconds - updateSeconds);
+        _slowest += maxCompute - mean;
+        _aggregation += maxCombine;
+        _update += maxUpdate;
+        _dataPlane += maxFetch + maxSliceFetch;
+        _transport += Math.Max(0, stepSeconds - maxCompute - maxCombine - maxUpdate);
+        _updateCall += Math.Max(0, stepSeconds - groupPhaseSeconds - maxUpdate);
     }
 
     public StepTimings Snapshot()
@@ -39,6 +54,8 @@ internal sealed class StepTimer
             TransportMs = _transport * perStep,
             UpdateMs = _update * perStep,
             UpdateCallMs = _updateCall * perStep,
+            AggregationMs = _aggregation * perStep,
+            DataPlaneMs = _dataPlane * perStep,
         };
     }
 }

@@ -81,9 +81,9 @@ public class SgdOptimizerTests
     }
 
     [Theory]
-    [InlineData(0f)]   // plain SGD: the one-pass kernel
-    [InlineData(0.9f)] // momentum: combine first, then step
-    public void StepRangeFromShards_EqualsCombineThenStep_BitForBit(float momentum)
+    [InlineData(0f)]   // plain SGD
+    [InlineData(0.9f)] // momentum
+    public void StepRangeFromGroups_EqualsCombineThenStep_BitForBit(float momentum)
     {
         var random = new Random(11);
         foreach (var length in new[] { 0, 1, 15, 16, 17, 100, 1000 })
@@ -94,8 +94,11 @@ public class SgdOptimizerTests
             const int start = 8;
 
             var fused = new float[length];
+            var terms = new DistTrain.Core.Training.GradientTerm[3];
+            var ends = new int[1];
+            var n = DistTrain.Core.Training.ReductionGroups.Arrange(shards, counts, 1, terms, ends);
             new SgdOptimizer(new SgdOptions(0.1f, momentum), length + start)
-                .StepRangeFromShards(shards, counts, current, fused, new float[length], start);
+                .StepRangeFromGroups(terms.AsSpan(0, n), ends, current, fused, new float[length], start);
 
             var mean = new float[length];
             DistTrain.Core.Training.GradientAverage.Combine(shards, counts, mean, start);

@@ -28,6 +28,7 @@ internal static class FailoverCluster
         });
         var cluster = builder.Build();
         await cluster.DeployAsync();
+        await cluster.WaitForLivenessToStabilizeAsync();
         return cluster;
     }
 

@@ -36,5 +36,5 @@ internal static class Jobs
     }
 
     public static async Task<float[]> WeightsAsync(IClusterClient client, string jobId) =>
-        (await client.GetGrain<IParameterServerGrain>(jobId).GetWeightsAsync()).Weights.ToArray();
+        (await client.GetGrain<IJobGrain>(jobId).GetWeightsAsync()).Weights.ToArray();
 }

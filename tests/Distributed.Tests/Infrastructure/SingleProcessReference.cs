@@ -13,11 +13,12 @@ internal static class SingleProcessReference
 {
     private static readonly Lazy<Dataset> MnistTrain = new(() => MnistLoader.Load(DatasetLocator.FindShippedMnist()).Train);
 
-    public static float[] Train(JobSpec spec, long steps, int threads = 1)
+    /// <param name="groups">The job's reduction groups (its status' <c>Groups</c>): one per silo it started on.</param>
+    public static float[] Train(JobSpec spec, long steps, int threads = 1, int groups = 1)
     {
         var setup = TrainingSetup.Create(spec);
         var train = spec.TrainLimit > 0 ? MnistTrain.Value.Take(spec.TrainLimit) : MnistTrain.Value;
-        var options = new TrainingOptions(setup.Model, setup.Sgd, spec.Epochs, spec.GlobalBatchSize, spec.Seed, threads);
+        var options = new TrainingOptions(setup.Model, setup.Sgd, spec.Epochs, spec.GlobalBatchSize, spec.Seed, threads, groups);
         using var trainer = new LocalTrainer(options, train);
         var order = new int[train.Count];
         long step = 0;

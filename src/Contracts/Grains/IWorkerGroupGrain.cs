@@ -1,0 +1,33 @@
+using DistTrain.Contracts.Messages;
+using Orleans.Concurrency;
+
+namespace DistTrain.Contracts.Grains;
+
+/// <summary>
+/// The workers of one job on one silo (key: "{jobId}/{group}"). Each step it fetches the weights
+/// once for the whole silo, has its workers compute their slices, and combines their gradients into
+/// one block: what crosses the network grows with silos, not workers. Called by the job only.
+/// </summary>
+[Alias("DistTrain.IWorkerGroupGrain")]
+public interface IWorkerGroupGrain : IGrainWithStringKey
+{
+    /// <summary>Sets up (or, with the same setup, keeps) the group's workers; one entry per worker.</summary>
+    [Alias("Initialize")]
+    [ResponseTimeout("00:05:00")] // the first worker on a silo loads and decodes the dataset
+    Task<IReadOnlyList<WorkerInfo>> InitializeAsync(GroupSetup setup);
+
+    /// <summary>One step; a repeated request for the same step returns the same answer.</summary>
+    [Alias("Step")]
+    [ResponseTimeout("00:01:00")]
+    Task<GroupGradient> StepAsync(GroupStep step);
+
+    /// <summary>Test-set accuracy of the weights in <paramref name="step"/> over the group's workers' slices.</summary>
+    [Alias("Evaluate")]
+    [ResponseTimeout("00:05:00")]
+    Task<Evaluation> EvaluateAsync(GroupStep step);
+
+    /// <summary>The job has ended: the group and its workers deactivate. One-way.</summary>
+    [Alias("Release")]
+    [OneWay]
+    Task ReleaseAsync();
+}

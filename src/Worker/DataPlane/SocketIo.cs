@@ -1,0 +1,29 @@
+using System.Net.Sockets;
+
+namespace DistTrain.Worker.DataPlane;
+
+internal static class SocketIo
+{
+    /// <summary>Fills <paramref name="buffer"/> or throws: a peer that closes mid-frame is an error.</summary>
+    public static async ValueTask ReceiveExactlyAsync(this Socket socket, Memory<byte> buffer, CancellationToken cancellation)
+    {
+        while (buffer.Length > 0)
+        {
+            var read = await socket.ReceiveAsync(buffer, SocketFlags.None, cancellation);
+            if (read == 0)
+            {
+                throw new EndOfStreamException($"the peer closed the connection with {buffer.Length} bytes of a frame still to come");
+            }
+            buffer = buffer[read..];
+        }
+    }
+
+    public static async ValueTask SendAllAsync(this Socket socket, ReadOnlyMemory<byte> buffer, CancellationToken cancellation)
+    {
+        while (buffer.Length > 0)
+        {
+            var sent = await socket.SendAsync(buffer, SocketFlags.None, cancellation);
+            buffer = buffer[sent..];
+        }
+    }
+}

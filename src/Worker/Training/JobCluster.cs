@@ -1,0 +1,216 @@
+using DistTrain.Contracts.Grains;
+using DistTrain.Contracts.Messages;
+using DistTrain.Contracts.Payloads;
+using DistTrain.Core.Training;
+using Microsoft.Extensions.Logging;
+
+namespace DistTrain.Worker.Training;
+
+/// <summary>
+/// The grains one job trains with, and one synchronous step over them: G worker groups (one per silo
+/// the job started on; group g holds shards g, g+G, …) and P = G parameter-server slices, slice s
+/// beside group s. A step: every group fetches the weights, computes and combines its shards'
+/// gradients; then every slice reads its part of every group's gradient and updates its part.
+/// Lost silos are recovered here: a lost group is set up again and asked for the same step (steps
+/// are idempotent); a lost slice is reported to the job (<see cref="ParameterSliceLostException"/>),
+/// which rolls every slice back to the last epoch's checkpoint.
+/// </summary>
+internal sealed class JobCluster(IGrainFactory grains, string jobId, JobSpec spec, int groups, ILogger logger)
+{
+    private const int MaxAttempts = 8;
+
+    private readonly IWorkerGroupGrain[] _groups = Enumerable.Range(0, groups)
+        .Select(g => grains.GetGrain<IWorkerGroupGrain>(WorkerKey.Format(jobId, g))).ToArray();
+    private readonly IParameterServerGrain[] _slices = Enumerable.Range(0, groups)
+        .Select(s => grains.GetGrain<IParameterServerGrain>(WorkerKey.Format(jobId, s))).ToArray();
+    private readonly IReadOnlyList<WorkerInfo>[] _workers = new IReadOnlyList<WorkerInfo>[groups];
+    private SliceWeights[] _weights = [];
+    private long _startStep;
+    private string _jobSilo = "";
+
+    public int Groups => groups;
+
+    /// <summary>Groups have been asked to set up: they hold replicas to release at the end.</summary>
+    public bool GroupsCreated { get; private set; }
+
+    /// <summary>Called with a lost group's number and the error before it is recovered.</summary>
+    public Action<int, Exception>? OnGroupRecovery { get; init; }
+
+    public SliceWeights[] Weights => _weights;
+
+    public long Version => _weights[0].Version;
+
+    public long AppliedStep => _weights[0].AppliedStep;
+
+    /// <summary>Every worker, in shard order.</summary>
+    public IReadOnlyList<WorkerInfo> Workers => _workers.Where(w => w is not null).SelectMany(w => w).OrderBy(w => w.Shard).ToArray();
+
+    /// <summary>Sets up the slices (fresh, or from <paramref name="resume"/>) and the groups.</summary>
+    public async Task SetUpAsync(ParameterCheckpoint? resume, string jobSilo)
+    {
+        _jobSilo = jobSilo;
+        _weights = await Task.WhenAll(_slices.Select((s, i) => resume is null ? s.InitializeAsync(SliceSetup(i)) : s.RestoreAsync(SliceSetup(i), resume)));
+        CheckVersions(_weights);
+        _startStep = AppliedStep + 1;
+        GroupsCreated = true;
+        await Task.WhenAll(_groups.Select(async (g, i) => _workers[i] = await g.InitializeAsync(GroupSetup(i))));
+    }
+
+    /// <summary>Back to <paramref name="checkpoint"/> on every slice, groups set up afresh.</summary>
+    public Task RollBackAsync(ParameterCheckpoint checkpoint) => SetUpAsync(checkpoint, _jobSilo);
+
+    private SliceSetup SliceSetup(int slice) => new() { Spec = spec, Slice = slice, Slices = groups, Shared = groups > 1 };
+
+    private GroupSetup GroupSetup(int group) => new() { JobId = jobId, Group = group, Groups = groups, Spec = spec, StartStep = _startStep };
+
+    private GroupStep Request(int epoch, int stepInEpoch, long step) => new()
+    {
+        Epoch = epoch,
+        StepInEpoch = stepInEpoch,
+        GlobalStep = step,
+        Version = Version,
+        Weights = _weights.Select(w => w.Weights).ToArray(),
+        // One silo holding the job, its one group and its one slice: the workers' gradients go
+        // straight to the slice by reference, with no combining pass in between.
+        Inline = groups == 1 && _weights[0].Silo == _jobSilo && _workers[0] is { Count: > 0 } w && w.All(x => x.Silo == _jobSilo),
+    };
+
+    /// <summary>One step: the groups' gradients, then the slices' update.</summary>
+    public async Task<(GroupGradient[] Groups, double GroupSeconds)> ComputeAsync(int epoch, int stepInEpoch, long step, CancellationToken cancellation)
+    {
+        var request = Request(epoch, stepInEpoch, step);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var answers = await Task.WhenAll(_groups.Select((g, i) => WithGroupRecoveryAsync(i, cancellation, () => g.StepAsync(request))));
+        return (answers, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Applies step <paramref name="step"/> on every slice. A group's block that cannot be
+    /// read (its silo died after answering) sends the step back to the groups, then applies again.</summary>
+    public async Task<SliceWeights[]> ApplyAsync(int epoch, int stepInEpoch, long step, GroupGradient[] answers, CancellationToken cancellation)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var apply = new SliceStep { GlobalStep = step, Groups = answers };
+                var weights = await Task.WhenAll(_slices.Select(s => s.ApplyAsync(apply)));
+                CheckVersions(weights);
+                return _weights = weights;
+            }
+            catch (Exception e) when (IsLoss(e) && attempt < MaxAttempts)
+            {
+                logger.LogWarning("Job {JobId}: applying step {Step} failed ({Error}); asking the groups again (attempt {Attempt})", jobId, step, e.Message, attempt);
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(10, attempt)), cancellation);
+                // A lost group is recovered (set up again) and recomputes; live ones answer from their cache.
+                answers = (await ComputeAsync(epoch, stepInEpoch, step, cancellation)).Groups;
+            }
+        }
+    }
+
+    public async Task<(int Count, int Correct)> EvaluateAsync(CancellationToken cancellation)
+    {
+        var request = Request(0, 0, AppliedStep) with { Inline = false };
+        var results = await Task.WhenAll(_groups.Select((g, i) => WithGroupRecoveryAsync(i, cancellation, () => g.EvaluateAsync(request))));
+        return (results.Sum(r => r.Count), results.Sum(r => r.Correct));
+    }
+
+    /// <summary>The slices' state joined into the whole vector's.</summary>
+    public async Task<ParameterCheckpoint> CheckpointAsync()
+    {
+        var parts = await Task.WhenAll(_slices.Select(s => s.GetCheckpointAsync()));
+        return new ParameterCheckpoint
+        {
+            Version = parts[0].Version,
+            AppliedStep = parts[0].AppliedStep,
+            Weights = Join(parts.Select(p => p.Weights)),
+            Velocity = Join(parts.Select(p => p.Velocity)),
+            OptimizerSteps = parts[0].OptimizerSteps,
+        };
+    }
+
+    public static async Task<WeightsSnapshot> WeightsAsync(IGrainFactory grains, string jobId, int slices)
+    {
+        var parts = await Task.WhenAll(Enumerable.Range(0, slices).Select(s => grains.GetGrain<IParameterServerGrain>(WorkerKey.Format(jobId, s)).GetWeightsAsync()));
+        return new WeightsSnapshot { Version = parts[0].Version, AppliedStep = parts[0].AppliedStep, Weights = Join(parts.Select(p => p.Weights)) };
+    }
+
+    public void Release()
+    {
+        foreach (var group in GroupsCreated ? _groups : [])
+        {
+            group.ReleaseAsync().Ignore();
+        }
+    }
+
+    private static FloatBlock Join(IEnumerable<FloatBlock> parts)
+    {
+        var blocks = parts.ToArray();
+        var all = new float[blocks.Sum(b => b.Length)];
+        var start = 0;
+        foreach (var block in blocks)
+        {
+            block.Span.CopyTo(all.AsSpan(start));
+            start += block.Length;
+        }
+        return FloatBlock.Own(all);
+    }
+
+    private void CheckVersions(SliceWeights[] weights)
+    {
+        if (weights.Any(w => w.Version != weights[0].Version || w.AppliedStep != weights[0].AppliedStep))
+        {
+            throw new InvalidOperationException($"Job {jobId}: the parameter-server slices disagree on the version ({string.Join(", ", weights.Select(w => w.Version))})");
+        }
+    }
+
+    /// <summary>A group call that is retried, after setting the group up again, when its silo is lost.</summary>
+    private async Task<T> WithGroupRecoveryAsync<T>(int group, CancellationToken cancellation, Func<Task<T>> call)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (Exception e) when (IsLoss(e) && attempt < MaxAttempts)
+            {
+                OnGroupRecovery?.Invoke(group, e);
+                // Give membership time to declare the dead silo, so the next call lands on a live one.
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(10, attempt)), cancellation);
+                // The weights the group could not fetch may be those of a slice lost with its silo:
+                // then the job must roll back (this throws), else the group is set up again.
+                await CheckSlicesAsync();
+                try
+                {
+                    _workers[group] = await _groups[group].InitializeAsync(GroupSetup(group));
+                }
+                catch (Exception again) when (IsLoss(again))
+                {
+                    // Still unreachable: the next attempt tries again.
+                }
+            }
+        }
+    }
+
+    /// <summary>Throws <see cref="ParameterSliceLostException"/> if a slice has lost its state;
+    /// slices that cannot be reached yet are left for the next attempt.</summary>
+    private async Task CheckSlicesAsync()
+    {
+        foreach (var slice in _slices)
+        {
+            try
+            {
+                await slice.GetPublishedAsync();
+            }
+            catch (Exception e) when (IsLoss(e))
+            {
+                // Unreachable for now: membership has not declared its silo dead yet.
+            }
+        }
+    }
+
+    /// <summary>Failures that mean a silo (or what it held) is gone, not a bug or a bad spec.</summary>
+    public static bool IsLoss(Exception e) =>
+        e is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException or WorkerStateLostException
+            or DataPlaneException or Orleans.Runtime.Messaging.ConnectionFailedException;
+}
