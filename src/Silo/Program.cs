@@ -11,7 +11,7 @@ var settings = SiloSettings.From(builder.Configuration);
 builder.UseOrleans(silo =>
 {
     settings.ConfigureClustering(silo);
-    silo.AddDistTrain(settings.DataRoot, settings.Checkpoints);
+    silo.AddDistTrain(settings.DataRoot, settings.Checkpoints, settings.ConfigureDataPlane);
 });
 
 await builder.Build().RunAsync();

@@ -1,5 +1,6 @@
 using System.Net;
 using DistTrain.Contracts;
+using DistTrain.Worker.DataPlane;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
@@ -10,7 +11,8 @@ namespace DistTrain.Silo;
 /// The silo's settings, from the command line (<c>--silo-port 11112</c>) or the environment
 /// (<c>DISTTRAIN_SILOPORT=11112</c>); the command line wins.
 /// </summary>
-public sealed record SiloSettings(int SiloPort, int GatewayPort, IPEndPoint? PrimarySilo, string? DataRoot, string? Redis, IPAddress? Advertise, string? Checkpoints)
+public sealed record SiloSettings(int SiloPort, int GatewayPort, IPEndPoint? PrimarySilo, string? DataRoot, string? Redis, IPAddress? Advertise, string? Checkpoints,
+    int DataPlanePort, DataPlaneTransport DataPlane)
 {
     public static readonly Dictionary<string, string> Switches = new()
     {
@@ -21,6 +23,8 @@ public sealed record SiloSettings(int SiloPort, int GatewayPort, IPEndPoint? Pri
         ["--redis"] = "Redis",
         ["--advertise"] = "Advertise",
         ["--checkpoints"] = "Checkpoints",
+        ["--data-plane-port"] = "DataPlanePort",
+        ["--data-plane"] = "DataPlane",
     };
 
     public static SiloSettings From(IConfiguration config)
@@ -34,8 +38,31 @@ public sealed record SiloSettings(int SiloPort, int GatewayPort, IPEndPoint? Pri
             config["DataRoot"],
             config["Redis"],
             string.IsNullOrWhiteSpace(advertise) ? null : IPAddress.Parse(advertise),
-            config["Checkpoints"]);
+            config["Checkpoints"],
+            config.GetValue("DataPlanePort", 0),
+            ParseTransport(config["DataPlane"]));
     }
+
+    private static DataPlaneTransport ParseTransport(string? text) => text?.ToLowerInvariant() switch
+    {
+        null or "" or "auto" => DataPlaneTransport.Auto,
+        "tcp" => DataPlaneTransport.Tcp,
+        _ => throw new ArgumentException($"--data-plane: '{text}' is not auto or tcp"),
+    };
+
+    /// <summary>
+    /// The data plane listens where the silo is reached: loopback for a one-machine cluster, the
+    /// advertised address with Redis membership. Same host: shared memory; other hosts: that listener.
+    /// </summary>
+    public void ConfigureDataPlane(DataPlaneOptions options)
+    {
+        options.Port = DataPlanePort;
+        options.Transport = DataPlane;
+        options.ListenAddress = string.IsNullOrWhiteSpace(Redis) ? IPAddress.Loopback : AdvertisedAddress;
+    }
+
+    private IPAddress AdvertisedAddress =>
+        Advertise ?? Dns.GetHostAddresses(Dns.GetHostName()).First(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork);
 
     /// <summary>
     /// Localhost clustering (one machine; the silo without <c>--primary</c> is the primary) or, with
@@ -55,7 +82,6 @@ public sealed record SiloSettings(int SiloPort, int GatewayPort, IPEndPoint? Pri
             o.ClusterId = ClusterIdentity.ClusterId;
             o.ServiceId = ClusterIdentity.ServiceId;
         });
-        silo.ConfigureEndpoints(Advertise ?? Dns.GetHostAddresses(Dns.GetHostName()).First(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork),
-            SiloPort, GatewayPort, listenOnAnyHostAddress: true);
+        silo.ConfigureEndpoints(AdvertisedAddress, SiloPort, GatewayPort, listenOnAnyHostAddress: true);
     }
 }

@@ -42,10 +42,10 @@ public sealed class FaultToleranceTests(ITestOutputHelper output) : IAsyncLifeti
         output.WriteLine($"ended {final.State} after {final.Step} steps, {final.WorkerRecoveries} recoveries, {final.Rollbacks} rollbacks, error: {final.Error}");
         Assert.Equal(JobState.Completed, final.State);
         Assert.Equal(Steps, final.Step);
-        Assert.True(final.WorkerRecoveries >= 1, "the crash went unnoticed: no worker was recovered");
         // The silo also held a parameter-server slice (slice s sits beside group s): every slice
-        // went back to the last epoch's end, and the epoch was done again.
-        Assert.True(final.Rollbacks >= 1, "the lost parameter-server slice went unnoticed");
+        // went back to the last epoch's end, the lost group was set up again on a live silo, and
+        // the epoch was done again.
+        Assert.True(final.Rollbacks >= 1, "the crash went unnoticed: nothing was rolled back");
 
         // Idempotent steps and re-initialized workers: bit for bit the uninterrupted result.
         var weights = await Jobs.WeightsAsync(_cluster.Client, id);

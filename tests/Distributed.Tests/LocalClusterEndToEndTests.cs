@@ -49,6 +49,13 @@ public sealed class LocalClusterEndToEndTests
                 Assert.Equal(2, root.GetProperty("silos").GetInt32());
                 Assert.Equal(2, root.GetProperty("workers").GetInt32());
                 Assert.True(root.GetProperty("testAccuracy").GetDouble() > 0.85, train.Output);
+                // Two silo processes on one host: one worker group each, and the weights and
+                // gradients crossed between them through shared memory, not TCP or Orleans messages.
+                Assert.Equal(2, root.GetProperty("groups").GetInt32());
+                var traffic = root.GetProperty("dataPlane").EnumerateArray().ToArray();
+                Assert.Equal(2, traffic.Length);
+                Assert.All(traffic, t => Assert.True(t.GetProperty("sharedMemoryBytesPerStep").GetDouble() > 10_000, train.Output));
+                Assert.All(traffic, t => Assert.Equal(0, t.GetProperty("tcpBytesReceivedPerStep").GetDouble()));
             }
 
             var jobs = await ProcessRunner.RunAsync("dotnet", [ProcessRunner.ClientDll(), "jobs", "--gateway", gateways], TimeSpan.FromMinutes(1));

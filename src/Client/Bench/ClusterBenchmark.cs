@@ -9,10 +9,14 @@ namespace DistTrain.Client.Bench;
 /// throughput relative to single-process epochs timed alternately with these.</summary>
 internal sealed record ClusterBenchResult(
     string Model, int Batch, int Workers, int Silos, double SamplesPerSecond, double Gflops, int Epochs,
-    double VsSingleProcess, StepTimings? Timings);
+    double VsSingleProcess, StepTimings? Timings, IReadOnlyList<SiloTraffic> Traffic, double? BandwidthBoundMs)
+{
+    /// <summary>Transport time per step over the bandwidth bound 2(S−1)/S·M/B (with --link-gbit).</summary>
+    public double? TransportVsBound => BandwidthBoundMs is > 0 && Timings is { } t ? t.TransportMs / BandwidthBoundMs : null;
+}
 
 /// <summary>One epoch trained over worker grains, as one job.</summary>
-internal sealed record ClusterEpoch(double SamplesPerSecond, int Silos, StepTimings? Timings);
+internal sealed record ClusterEpoch(double SamplesPerSecond, int Silos, StepTimings? Timings, IReadOnlyList<SiloTraffic> Traffic);
 
 /// <summary>
 /// Times full MNIST epochs over K workers. Each timed epoch is a job of its own, so that the caller
@@ -40,16 +44,22 @@ internal static class ClusterBenchmark
             throw new InvalidOperationException($"Benchmark job {jobId} ended {status.State}: {status.Error}");
         }
         var silos = (await client.GetGrain<IJobGrain>(jobId).GetWorkersAsync()).Select(w => w.Silo).Distinct().Count();
-        return new ClusterEpoch(status.Epochs[^1].SamplesPerSecond, silos, status.Timings);
+        return new ClusterEpoch(status.Epochs[^1].SamplesPerSecond, silos, status.Timings, status.Traffic);
     }
 
     /// <summary>The median epoch (and its step breakdown); the ratio to single-process training is
     /// the median of the ratios of epochs timed one after the other.</summary>
-    public static ClusterBenchResult Summarize(NetworkSpec spec, int batch, int workers, IReadOnlyList<ClusterEpoch> epochs, IReadOnlyList<double> localSamplesPerSecond)
+    /// <param name="linkGbit">The links' bandwidth, for the bound 2(S−1)/S·M/B that a bandwidth-optimal exchange needs per step.</param>
+    public static ClusterBenchResult Summarize(NetworkSpec spec, int batch, int workers, IReadOnlyList<ClusterEpoch> epochs, IReadOnlyList<double> localSamplesPerSecond,
+        double? linkGbit)
     {
         var median = epochs.OrderBy(e => e.SamplesPerSecond).ElementAt(epochs.Count / 2);
         var ratio = MlpBenchmark.Median(epochs.Select((e, i) => e.SamplesPerSecond / localSamplesPerSecond[i]));
-        return new ClusterBenchResult(spec.ToString(), batch, workers, epochs.Max(e => e.Silos), median.SamplesPerSecond,
-            MlpBenchmark.FlopsPerSample(spec) * median.SamplesPerSecond / 1e9, epochs.Count, ratio, median.Timings);
+        var silos = epochs.Max(e => e.Silos);
+        double? bound = linkGbit is > 0 && silos > 1
+            ? 2.0 * (silos - 1) / silos * spec.ParameterCount * sizeof(float) * 8 / (linkGbit.Value * 1e9) * 1000
+            : null;
+        return new ClusterBenchResult(spec.ToString(), batch, workers, silos, median.SamplesPerSecond,
+            MlpBenchmark.FlopsPerSample(spec) * median.SamplesPerSecond / 1e9, epochs.Count, ratio, median.Timings, median.Traffic, bound);
     }
 }

@@ -41,6 +41,8 @@ internal static class BenchCommand
         ParseResult parse, (NetworkSpec Spec, int Batch)[] configs, List<LocalEpochTimer> timers, int workers, int epochs, Dataset train, Dataset test,
         bool asJson, CancellationToken cancellation)
     {
+        var linkGbit = parse.GetValue(LinkGbit);
+        UserError.Require(linkGbit is null or > 0, "--link-gbit", $"must be a positive number of Gbit/s; got {linkGbit}.");
         var gateways = GatewayList.Parse(parse.GetValue(ClusterCommandOptions.Gateway));
         await using var connection = await ClusterConnection.TryConnectAsync(gateways, TimeSpan.FromSeconds(parse.GetValue(ClusterCommandOptions.ConnectTimeout)), cancellation);
         await using var embedded = connection is null ? await EmbeddedCluster.StartAsync(null, cancellation) : null;
@@ -67,7 +69,7 @@ internal static class BenchCommand
                 }
             }
             local.Add(timer.Result(localSeconds, test));
-            cluster.Add(ClusterBenchmark.Summarize(spec, batch, workers, clusterEpochs, localSeconds.Select(s => train.Count / s).ToList()));
+            cluster.Add(ClusterBenchmark.Summarize(spec, batch, workers, clusterEpochs, localSeconds.Select(s => train.Count / s).ToList(), linkGbit));
         }
         if (!asJson)
         {
@@ -75,11 +77,21 @@ internal static class BenchCommand
             Console.WriteLine();
             var dense = ZeroColumns.SkipInLinearLayers || connection is null ? "" : " (which skips zero input columns: --dense applies to this process only)";
             Console.WriteLine($"# {workers} worker grain(s) on {where}{dense}; median epoch; vs 1 process = median ratio of alternate epochs; milliseconds per step");
-            Console.WriteLine($"{"model",-16} {"batch",5} {"wrk",3} {"silos",5} {"samples/s",11} {"GFLOP/s",8} {"vs 1 proc",9} {"step",7} {"compute",8} {"slowest",8} {"transport",9} {"update",7} {"ps call",7}");
+            Console.WriteLine($"{"model",-16} {"batch",5} {"wrk",3} {"silos",5} {"samples/s",11} {"GFLOP/s",8} {"vs 1 proc",9} {"step",7} {"compute",8} {"slowest",8} {"combine",8} {"transport",9} {"(data)",7} {"update",7}{(linkGbit is null ? "" : $" {"bound",7} {"x bound",7}")}");
             foreach (var r in cluster)
             {
                 var t = r.Timings ?? new StepTimings();
-                Console.WriteLine($"{r.Model,-16} {r.Batch,5} {r.Workers,3} {r.Silos,5} {r.SamplesPerSecond,11:N0} {r.Gflops,8:F1} {r.VsSingleProcess,9:F2} {t.StepMs,7:F3} {t.WorkerComputeMs,8:F3} {t.SlowestWorkerWaitMs,8:F3} {t.TransportMs,9:F3} {t.UpdateMs,7:F3} {t.UpdateCallMs,7:F3}");
+                var bound = linkGbit is null ? "" : $" {r.BandwidthBoundMs ?? 0,7:F3} {r.TransportVsBound ?? 0,7:F2}";
+                Console.WriteLine($"{r.Model,-16} {r.Batch,5} {r.Workers,3} {r.Silos,5} {r.SamplesPerSecond,11:N0} {r.Gflops,8:F1} {r.VsSingleProcess,9:F2} {t.StepMs,7:F3} {t.WorkerComputeMs,8:F3} {t.SlowestWorkerWaitMs,8:F3} {t.AggregationMs,8:F3} {t.TransportMs,9:F3} {t.DataPlaneMs,7:F3} {t.UpdateMs,7:F3}{bound}");
+            }
+            Console.WriteLine();
+            Console.WriteLine("# data plane, bytes per step and silo: TCP sent / TCP received / read from other processes' shared memory");
+            foreach (var r in cluster)
+            {
+                foreach (var silo in r.Traffic)
+                {
+                    Console.WriteLine($"{r.Model,-16} {silo.Silo,-28} {silo.TcpBytesSentPerStep,12:N0} {silo.TcpBytesReceivedPerStep,12:N0} {silo.SharedBytesReadPerStep,12:N0}");
+                }
             }
         }
         return (local, cluster);
@@ -95,6 +107,11 @@ internal static class BenchCommand
         }
     }
 
+    private static readonly Option<double?> LinkGbit = new("--link-gbit")
+    {
+        Description = "The bandwidth of the links between silos, in Gbit/s: also show the bound 2(S-1)/S·M/B that a bandwidth-optimal exchange needs per step, and transport over it.",
+    };
+
     public static Command Create()
     {
         var model = new Option<string?>("--model") { Description = "Run one network, e.g. 784-256-256-10 (default: the seed and the wide network)." };
@@ -107,7 +124,7 @@ internal static class BenchCommand
         var workers = new Option<int?>("--workers") { Description = "Also train over this many worker grains (on the cluster at --gateway, else an embedded silo) and show where each step's time goes." };
         var command = new Command("bench", "Measure training speed on MNIST: samples/s over full epochs, GFLOP/s, bytes allocated per step; --workers K also over K worker grains, with where each step's time goes.")
         {
-            model, batch, epochs, threads, data, json, dense, workers,
+            model, batch, epochs, threads, data, json, dense, workers, LinkGbit,
         };
         ClusterCommandOptions.AddTo(command);
         command.SetAction((parse, cancellation) => UserError.GuardAsync(async () =>

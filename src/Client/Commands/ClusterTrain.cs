@@ -122,6 +122,16 @@ internal static class ClusterTrain
             ["wallSeconds"] = seconds,
             ["workerRecoveries"] = status.WorkerRecoveries,
             ["resumes"] = status.Resumes,
+            ["rollbacks"] = status.Rollbacks,
+            ["groups"] = status.Groups,
+            // Data-plane bytes per step and silo: how the weights and gradients travelled.
+            ["dataPlane"] = status.Traffic.Select(t => new
+            {
+                silo = t.Silo,
+                tcpBytesSentPerStep = t.TcpBytesSentPerStep,
+                tcpBytesReceivedPerStep = t.TcpBytesReceivedPerStep,
+                sharedMemoryBytesPerStep = t.SharedBytesReadPerStep,
+            }).ToArray(),
         });
         return 0;
     }

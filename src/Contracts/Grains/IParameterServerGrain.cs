@@ -30,6 +30,12 @@ public interface IParameterServerGrain : IGrainWithStringKey
     [Alias("Apply")]
     Task<SliceWeights> ApplyAsync(SliceStep step);
 
+    /// <summary>The slice's side of a run of steps over the data plane (see <see cref="SliceRun"/>);
+    /// answers with the last version, its update and fetch times summed over the steps.</summary>
+    [Alias("Run")]
+    [ResponseTimeout("00:02:00")]
+    Task<SliceWeights> RunAsync(SliceRun run);
+
     /// <summary>A copy of the slice's parameters and optimizer state, for the job's checkpoint.</summary>
     [Alias("GetCheckpoint")]
     Task<ParameterCheckpoint> GetCheckpointAsync();

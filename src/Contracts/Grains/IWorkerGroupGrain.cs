@@ -11,10 +11,15 @@ namespace DistTrain.Contracts.Grains;
 [Alias("DistTrain.IWorkerGroupGrain")]
 public interface IWorkerGroupGrain : IGrainWithStringKey
 {
-    /// <summary>Sets up (or, with the same setup, keeps) the group's workers; one entry per worker.</summary>
+    /// <summary>Sets up (or, with the same setup, keeps) the group's workers and its gradient block.</summary>
     [Alias("Initialize")]
     [ResponseTimeout("00:05:00")] // the first worker on a silo loads and decodes the dataset
-    Task<IReadOnlyList<WorkerInfo>> InitializeAsync(GroupSetup setup);
+    Task<GroupInfo> InitializeAsync(GroupSetup setup);
+
+    /// <summary>Runs steps with the slices over the data plane (see <see cref="GroupRun"/>).</summary>
+    [Alias("Run")]
+    [ResponseTimeout("00:02:00")]
+    Task<GroupRunResult> RunAsync(GroupRun run);
 
     /// <summary>One step; a repeated request for the same step returns the same answer.</summary>
     [Alias("Step")]

@@ -91,3 +91,62 @@ public sealed record DataPlaneTraffic
     /// <summary>Bytes read from other processes' shared-memory segments (copied or read in place).</summary>
     [Id(3)] public long SharedBytesRead { get; init; }
 }
+
+/// <summary>What a group's setup answers: its workers and its gradient block.</summary>
+[GenerateSerializer, Immutable, Alias("DistTrain.GroupInfo")]
+public sealed record GroupInfo
+{
+    [Id(0)] public IReadOnlyList<WorkerInfo> Workers { get; init; } = [];
+
+    /// <summary>Where the group publishes its combined gradient, tagged with the step.</summary>
+    [Id(1)] public BlockRef Partial { get; init; } = new();
+}
+
+/// <summary>
+/// Steps [FirstStep, FirstStep + Steps) of one epoch, run by the groups and slices among themselves
+/// over the data plane: each waits for the blocks it needs to hold the step's tag, so no grain
+/// call sits between two steps.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("DistTrain.GroupRun")]
+public sealed record GroupRun
+{
+    [Id(0)] public int Epoch { get; init; }
+
+    [Id(1)] public int FirstStepInEpoch { get; init; }
+
+    [Id(2)] public long FirstStep { get; init; }
+
+    [Id(3)] public int Steps { get; init; }
+
+    /// <summary>The weights version the first step uses; step i uses version FirstVersion + i.</summary>
+    [Id(4)] public long FirstVersion { get; init; }
+
+    /// <summary>Every slice's two weight buffers, slice by slice (version v is in buffer v mod 2).</summary>
+    [Id(5)] public IReadOnlyList<BlockRef> SliceBuffers { get; init; } = [];
+}
+
+/// <summary>A group's account of a run of steps.</summary>
+[GenerateSerializer, Immutable, Alias("DistTrain.GroupRunResult")]
+public sealed record GroupRunResult
+{
+    [Id(0)] public int Group { get; init; }
+
+    /// <summary>Per step: Σ over the group's shards of (mean loss · rows).</summary>
+    [Id(1)] public IReadOnlyList<double> LossSums { get; init; } = [];
+
+    /// <summary>Per step: the rows the group's shards processed.</summary>
+    [Id(2)] public IReadOnlyList<int> Samples { get; init; } = [];
+
+    /// <summary>Summed over the steps: the mean worker's compute, the slowest worker's, the combine and the weight fetch.</summary>
+    [Id(3)] public double MeanComputeSeconds { get; init; }
+
+    [Id(4)] public double MaxComputeSeconds { get; init; }
+
+    [Id(5)] public double CombineSeconds { get; init; }
+
+    [Id(6)] public double FetchSeconds { get; init; }
+
+    [Id(7)] public int Workers { get; init; }
+
+    [Id(8)] public DataPlaneTraffic Traffic { get; init; } = new();
+}

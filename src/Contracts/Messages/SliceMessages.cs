@@ -49,4 +49,20 @@ public sealed record SliceWeights
 
     /// <summary>The silo holding the slice.</summary>
     [Id(7)] public string Silo { get; init; } = "";
+
+    /// <summary>The slice's two weight buffers (version v in buffer v mod 2), for runs of steps.</summary>
+    [Id(8)] public IReadOnlyList<BlockRef> Buffers { get; init; } = [];
+}
+
+/// <summary>The slice's side of a <see cref="GroupRun"/>: for each step, wait for every group's
+/// gradient of that step, update, publish the next version.</summary>
+[GenerateSerializer, Immutable, Alias("DistTrain.SliceRun")]
+public sealed record SliceRun
+{
+    [Id(0)] public long FirstStep { get; init; }
+
+    [Id(1)] public int Steps { get; init; }
+
+    /// <summary>Every group's gradient block, in group order.</summary>
+    [Id(2)] public IReadOnlyList<BlockRef> Partials { get; init; } = [];
 }

@@ -32,9 +32,10 @@ public static class GradientAverage
     /// have given as its separate terms, which is what lets a silo combine its own workers first.
     /// Writes the range [start, start + destination.Length) of the vector.
     /// </summary>
+    [System.Runtime.CompilerServices.SkipLocalsInit] // the scratch is written before it is read
     public static void CombineGroups(ReadOnlySpan<GradientTerm> terms, ReadOnlySpan<int> groupEnds, Span<float> destination, int start)
     {
-        Span<float> group = stackalloc float[Chunk];
+        Span<float> group = groupEnds.Length > 1 ? stackalloc float[Chunk] : default;
         for (var offset = 0; offset < destination.Length; offset += Chunk)
         {
             var length = Math.Min(Chunk, destination.Length - offset);

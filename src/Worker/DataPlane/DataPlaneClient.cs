@@ -18,13 +18,14 @@ internal sealed class DataPlaneClient(string clusterKey, DataPlaneOptions option
     private bool _disposed;
 
     /// <summary>Reads floats [offset, offset + destination.Length) of <paramref name="block"/> into <paramref name="destination"/>.</summary>
-    public async ValueTask ReadAsync(BlockRef block, int offset, Memory<float> destination, CancellationToken cancellation)
+    /// <param name="wait">Let the owner answer once the block holds the tag, rather than refuse it.</param>
+    public async ValueTask ReadAsync(BlockRef block, long tag, int offset, Memory<float> destination, bool wait, CancellationToken cancellation)
     {
         var connection = Rent(block.Owner.Endpoint);
         try
         {
             await connection.OpenAsync(block, cancellation);
-            await connection.ReadAsync(block, offset, destination, cancellation);
+            await connection.ReadAsync(block, tag, offset, destination, wait, cancellation);
             traffic.AddReceived((long)destination.Length * sizeof(float));
             Return(block.Owner.Endpoint, connection);
         }
@@ -36,7 +37,7 @@ internal sealed class DataPlaneClient(string clusterKey, DataPlaneOptions option
                 throw;
             }
             throw e as DataPlaneException ?? new DataPlaneException(
-                $"reading block {block.Segment} (tag {block.Tag}) from {block.Owner.Silo} at {block.Owner.Endpoint} failed: {Describe(e)}");
+                $"reading block {block.Segment} (tag {tag}) from {block.Owner.Silo} at {block.Owner.Endpoint} failed: {Describe(e)}");
         }
     }
 
@@ -120,22 +121,23 @@ internal sealed class DataPlaneClient(string clusterKey, DataPlaneOptions option
             Stop();
         }
 
-        public async ValueTask ReadAsync(BlockRef block, int offset, Memory<float> destination, CancellationToken cancellation)
+        public async ValueTask ReadAsync(BlockRef block, long tag, int offset, Memory<float> destination, bool wait, CancellationToken cancellation)
         {
             var socket = _socket!;
-            var token = Start(cancellation, out var linked);
+            // A waiting request may sit at the owner for its whole timeout; allow for the transfer on top.
+            var token = Start(cancellation, out var linked, wait ? 2 : 1);
             using var _ = linked;
-            var length = WireFormat.WriteRequest(_frame, block.Segment, block.SegmentId, block.Tag, offset, destination.Length);
+            var length = WireFormat.WriteRequest(_frame, block.Segment, block.SegmentId, tag, offset, destination.Length, wait);
             await socket.SendAllAsync(_frame.AsMemory(0, length), token);
             await socket.ReceiveExactlyAsync(_frame.AsMemory(0, WireFormat.ResponseSize), token);
-            var (status, tag, bytes) = WireFormat.ReadResponse(_frame);
+            var (status, found, bytes) = WireFormat.ReadResponse(_frame);
             if (status != WireFormat.Status.Ok)
             {
-                throw new DataPlaneException($"{block.Owner.Silo} refused block {block.Segment} (tag {block.Tag}, found {tag}): {WireFormat.Describe(status)}");
+                throw new DataPlaneException($"{block.Owner.Silo} refused block {block.Segment} (tag {tag}, found {found}): {WireFormat.Describe(status)}");
             }
-            if (tag != block.Tag || bytes != destination.Length * sizeof(float))
+            if (found != tag || bytes != destination.Length * sizeof(float))
             {
-                throw new DataPlaneException($"{block.Owner.Silo} answered for block {block.Segment} with tag {tag} and {bytes} bytes; asked for tag {block.Tag} and {destination.Length * sizeof(float)} bytes");
+                throw new DataPlaneException($"{block.Owner.Silo} answered for block {block.Segment} with tag {found} and {bytes} bytes; asked for tag {tag} and {destination.Length * sizeof(float)} bytes");
             }
             using var pin = destination.Pin();
             Aim(pin, bytes);
@@ -147,9 +149,9 @@ internal sealed class DataPlaneClient(string clusterKey, DataPlaneOptions option
 
         // The timer source is reused while it has not fired; a caller's token is linked only when it
         // can be cancelled at all (grains pass none), so a steady-state read allocates nothing.
-        private CancellationToken Start(CancellationToken cancellation, out CancellationTokenSource? linked)
+        private CancellationToken Start(CancellationToken cancellation, out CancellationTokenSource? linked, int timeouts = 1)
         {
-            _timer.CancelAfter(timeout);
+            _timer.CancelAfter(timeout * timeouts);
             linked = cancellation.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(_timer.Token, cancellation) : null;
             return linked?.Token ?? _timer.Token;
         }

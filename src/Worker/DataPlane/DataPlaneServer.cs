@@ -141,6 +141,17 @@ internal sealed class DataPlaneServer : IDisposable
     private async Task AnswerAsync(Socket peer, byte[] buffer, string name, WireFormat.Request request, CancellationToken cancellation)
     {
         var segment = Segment.IsValidName(name) ? _segments(name) : null;
+        if (request.Wait && segment is not null && segment.Id == request.SegmentId && segment.Tag != request.Tag)
+        {
+            try
+            {
+                await segment.WaitForTagAsync(request.Tag, _options.IoTimeout, cancellation);
+            }
+            catch (Exception e) when (e is TimeoutException or ObjectDisposedException)
+            {
+                // Answered below as a stale tag: the reader says which step never came.
+            }
+        }
         var status = WireFormat.Status.Ok;
         if (segment is null || segment.Id != request.SegmentId || segment.IsDisposed)
         {

@@ -21,7 +21,7 @@ public sealed class DataPlaneService : IDisposable
 
     private readonly ConcurrentDictionary<string, Segment> _own = new(StringComparer.Ordinal);
     private readonly DataPlaneOptions _options;
-    private readonly ILogger<DataPlaneService> _logger;
+    private readonly ILogger _logger;
     private readonly TrafficCounters _traffic = new();
     private readonly DataPlaneServer _server;
     private readonly DataPlaneClient _client;
@@ -29,10 +29,17 @@ public sealed class DataPlaneService : IDisposable
     private readonly bool _sharedMemory;
 
     public DataPlaneService(IOptions<DataPlaneOptions> options, IOptions<ClusterOptions> cluster, ILocalSiloDetails silo, ILogger<DataPlaneService> logger)
+        : this(options.Value, $"{cluster.Value.ServiceId}/{cluster.Value.ClusterId}", silo.SiloAddress.ToString(), logger)
     {
-        _options = options.Value;
+    }
+
+    /// <param name="clusterKey">What a peer must present to be served: the cluster's service and cluster ids.</param>
+    /// <param name="silo">This silo's name in messages and references.</param>
+    internal DataPlaneService(DataPlaneOptions options, string clusterKey, string silo, ILogger logger)
+    {
+        _options = options;
         _logger = logger;
-        var key = $"{cluster.Value.ServiceId}/{cluster.Value.ClusterId}";
+        var key = clusterKey;
         _sharedMemory = SharedMemoryUsable(_options.SharedMemoryDirectory);
         if (_sharedMemory)
         {
@@ -46,7 +53,7 @@ public sealed class DataPlaneService : IDisposable
             Host = HostIdentity.Host,
             Process = HostIdentity.Process,
             Endpoint = _server.Endpoint.ToString(),
-            Silo = silo.SiloAddress.ToString(),
+            Silo = silo,
         };
         logger.LogInformation("Data plane of {Silo}: TCP on {Endpoint}, shared memory {Shared}, transport {Transport}",
             Address.Silo, Address.Endpoint, _sharedMemory ? _options.SharedMemoryDirectory : "off", _options.Transport);
@@ -108,6 +115,19 @@ public sealed class DataPlaneService : IDisposable
     /// </summary>
     public bool TryView(BlockRef block, int offset, int length, out ReadOnlyMemory<float> view)
     {
+        var task = ViewAsync(block, block.Tag, offset, length, wait: false, count: true);
+        // Without waiting nothing here goes asynchronous.
+        (var found, view) = task.IsCompleted ? task.Result : task.AsTask().GetAwaiter().GetResult();
+        return found;
+    }
+
+    /// <summary>As <see cref="TryView"/>, for the block holding <paramref name="tag"/>; with
+    /// <paramref name="wait"/>, first waits (up to the I/O timeout) until its owner publishes it.</summary>
+    public ValueTask<(bool Found, ReadOnlyMemory<float> View)> ViewAsync(BlockRef block, long tag, int offset, int length, bool wait) =>
+        ViewAsync(block, tag, offset, length, wait, count: true);
+
+    private ValueTask<(bool Found, ReadOnlyMemory<float> View)> ViewAsync(BlockRef block, long tag, int offset, int length, bool wait, bool count)
+    {
         CheckRange(block, offset, length);
         if (InProcess(block))
         {
@@ -115,38 +135,52 @@ public sealed class DataPlaneService : IDisposable
             {
                 throw new DataPlaneException($"block {block.Segment} of {block.Owner.Silo} is no longer published");
             }
-            CheckHeader(block, segment.Check(block.SegmentId, block.Length), segment.Tag);
-            view = segment.Memory.Slice(offset, length);
-            return true;
+            if (wait && !segment.WaitForTag(tag, _options.IoTimeout))
+            {
+                throw new DataPlaneException($"block {block.Segment} of {block.Owner.Silo} did not reach tag {tag} within {_options.IoTimeout.TotalSeconds:0.#} s");
+            }
+            CheckHeader(block, segment.Check(block.SegmentId, block.Length), segment.Tag, tag);
+            return ValueTask.FromResult((true, (ReadOnlyMemory<float>)segment.Memory.Slice(offset, length)));
         }
         if (block.Shared && _sharedMemory && block.Owner.Host == Address.Host && _options.Transport != DataPlaneTransport.Tcp)
         {
             var mapped = _views.Open(block);
-            CheckHeader(block, mapped.Check(block.SegmentId, block.Length), mapped.Tag);
-            _traffic.AddShared((long)length * sizeof(float));
-            view = mapped.Floats.Slice(offset, length);
-            return true;
+            if (wait)
+            {
+                mapped.WaitForTag(tag, _options.IoTimeout);
+            }
+            CheckHeader(block, mapped.Check(block.SegmentId, block.Length), mapped.Tag, tag);
+            if (count)
+            {
+                _traffic.AddShared((long)length * sizeof(float));
+            }
+            return ValueTask.FromResult((true, mapped.Floats.Slice(offset, length)));
         }
-        view = default;
-        return false;
+        return ValueTask.FromResult((false, default(ReadOnlyMemory<float>)));
     }
 
     /// <summary>Copies floats [offset, offset + destination.Length) of the block into
     /// <paramref name="destination"/> by whichever path reaches it; checks the tag again after a
     /// copy made in place, so a block rewritten meanwhile is refused, not half-read.</summary>
-    public async ValueTask ReadAsync(BlockRef block, int offset, Memory<float> destination, CancellationToken cancellation = default)
+    public ValueTask ReadAsync(BlockRef block, int offset, Memory<float> destination, CancellationToken cancellation = default) =>
+        ReadAsync(block, block.Tag, offset, destination, wait: false, cancellation);
+
+    /// <summary>As <see cref="ReadAsync(BlockRef, int, Memory{float}, CancellationToken)"/>, for the
+    /// block holding <paramref name="tag"/>, optionally waiting until its owner publishes it.</summary>
+    public async ValueTask ReadAsync(BlockRef block, long tag, int offset, Memory<float> destination, bool wait, CancellationToken cancellation = default)
     {
-        if (TryView(block, offset, destination.Length, out var view))
+        var (found, view) = await ViewAsync(block, tag, offset, destination.Length, wait);
+        if (found)
         {
             view.Span.CopyTo(destination.Span);
-            TryView(block, offset, destination.Length, out _); // the tag again
+            await ViewAsync(block, tag, offset, destination.Length, wait: false, count: false); // the tag again
             return;
         }
         if (!Segment.IsValidName(block.Segment))
         {
             throw new DataPlaneException($"'{block.Segment}' is not a data-plane segment name");
         }
-        await _client.ReadAsync(block, offset, destination, cancellation);
+        await _client.ReadAsync(block, tag, offset, destination, wait, cancellation);
     }
 
     private bool InProcess(BlockRef block) =>
@@ -160,15 +194,15 @@ public sealed class DataPlaneService : IDisposable
         }
     }
 
-    private static void CheckHeader(BlockRef block, string? problem, long tag)
+    private static void CheckHeader(BlockRef block, string? problem, long found, long tag)
     {
         if (problem is not null)
         {
             throw new DataPlaneException($"block {block.Segment} of {block.Owner.Silo}: {problem}");
         }
-        if (tag != block.Tag)
+        if (found != tag)
         {
-            throw new DataPlaneException($"block {block.Segment} of {block.Owner.Silo} holds tag {tag}, not {block.Tag}: it was rewritten");
+            throw new DataPlaneException($"block {block.Segment} of {block.Owner.Silo} holds tag {found}, not {tag}: it was rewritten");
         }
     }
 

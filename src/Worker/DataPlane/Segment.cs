@@ -53,8 +53,26 @@ public abstract unsafe class Segment : IDisposable
 
     public long Tag => SegmentHeader.ReadTag(Header);
 
-    /// <summary>Marks the floats as holding <paramref name="tag"/>: call after writing them.</summary>
-    public void Publish(long tag) => SegmentHeader.WriteTag(Header, tag);
+    private TagSignal? _signal;
+
+    private TagSignal Signal => _signal ??= new TagSignal(() => Tag, Name);
+
+    /// <summary>Marks the floats as holding <paramref name="tag"/>: call after writing them. Wakes
+    /// the readers of this process waiting for it (a TCP request, a slice beside its group).</summary>
+    public void Publish(long tag)
+    {
+        SegmentHeader.WriteTag(Header, tag);
+        _signal?.Pulse();
+    }
+
+    /// <summary>Blocks (sleeping, see <see cref="Futex"/>) until the segment holds
+    /// <paramref name="tag"/>; false after <paramref name="timeout"/>.</summary>
+    public bool WaitForTag(long tag, TimeSpan timeout) => SegmentHeader.WaitForTag(Header, tag, timeout);
+
+    /// <summary>Waits until the segment holds <paramref name="tag"/> without holding a thread (the
+    /// TCP listener's waits). Throws <see cref="TimeoutException"/> after <paramref name="timeout"/>.</summary>
+    public ValueTask WaitForTagAsync(long tag, TimeSpan timeout, CancellationToken cancellation = default) =>
+        Tag == tag ? ValueTask.CompletedTask : Signal.WaitAsync(tag, timeout, cancellation);
 
     internal string? Check(long id, int length) => SegmentHeader.Check(Header, id, length);
 

@@ -39,6 +39,60 @@ internal static unsafe class SegmentHeader
 
     public static long ReadTag(byte* header) => Volatile.Read(ref *(long*)(header + 24));
 
-    /// <summary>Written after the floats: a reader that sees the new tag sees the new floats.</summary>
-    public static void WriteTag(byte* header, long tag) => Volatile.Write(ref *(long*)(header + 24), tag);
+    // Offset 32: a publish counter (the futex word); offset 36: how many readers sleep on it.
+    private static int* Sequence(byte* header) => (int*)(header + 32);
+
+    private static int* Sleepers(byte* header) => (int*)(header + 36);
+
+    /// <summary>Written after the floats: a reader that sees the new tag sees the new floats. Then
+    /// wakes the readers sleeping on the segment, if any (a system call only when someone sleeps).</summary>
+    public static void WriteTag(byte* header, long tag)
+    {
+        Volatile.Write(ref *(long*)(header + 24), tag);
+        Interlocked.Increment(ref *Sequence(header));
+        if (Volatile.Read(ref *Sleepers(header)) > 0)
+        {
+            Futex.WakeAll(Sequence(header));
+        }
+    }
+
+    /// <summary>
+    /// Blocks until the segment holds <paramref name="tag"/>; false after <paramref name="timeout"/>.
+    /// The reader sleeps in the kernel (see <see cref="Futex"/>); it announces itself before its last
+    /// look at the tag, and the writer counts publishes, so no wake-up is missed.
+    /// </summary>
+    public static bool WaitForTag(byte* header, long tag, TimeSpan timeout)
+    {
+        if (ReadTag(header) == tag)
+        {
+            return true;
+        }
+        var deadline = System.Diagnostics.Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        while (true)
+        {
+            var seen = Volatile.Read(ref *Sequence(header));
+            if (ReadTag(header) == tag)
+            {
+                return true;
+            }
+            var left = deadline - System.Diagnostics.Stopwatch.GetTimestamp();
+            if (left <= 0)
+            {
+                return false;
+            }
+            Interlocked.Increment(ref *Sleepers(header));
+            try
+            {
+                if (ReadTag(header) != tag)
+                {
+                    // At most 100 ms at a time: a writer in a process that died wakes nobody.
+                    Futex.WaitWhile(Sequence(header), seen, TimeSpan.FromSeconds(Math.Min(0.1, (double)left / System.Diagnostics.Stopwatch.Frequency)));
+                }
+            }
+            finally
+            {
+                Interlocked.Decrement(ref *Sleepers(header));
+            }
+        }
+    }
 }

@@ -4,7 +4,7 @@ using DistTrain.Contracts.Payloads;
 namespace DistTrain.Worker.DataPlane;
 
 /// <summary>
-/// This process's read-only mappings of other processes' shared-memory segments on the same host,
+/// This process's mappings of other processes' shared-memory segments on the same host,
 /// mapped once and then read in place. Bounded: the least recently used mapping goes when more
 /// than <see cref="Capacity"/> are open (each job uses a few per silo).
 /// </summary>
@@ -88,6 +88,17 @@ internal sealed unsafe class SharedMemoryViews(string directory) : IDisposable
 
         public long Tag => SegmentHeader.ReadTag(_header);
 
+        /// <summary>Blocks (sleeping, see <see cref="Futex"/>) until the owner publishes <paramref name="tag"/>.</summary>
+        public void WaitForTag(long tag, TimeSpan timeout)
+        {
+            if (!SegmentHeader.WaitForTag(_header, tag, timeout))
+            {
+                throw new Contracts.Messages.DataPlaneException(
+                    $"segment {Name} did not reach tag {tag} within {timeout.TotalSeconds:0.#} s (it holds {Tag}): is its silo gone?");
+            }
+        }
+
+
         public static View Map(string path, BlockRef block)
         {
             MemoryMappedFile? file = null;
@@ -104,8 +115,10 @@ internal sealed unsafe class SharedMemoryViews(string directory) : IDisposable
                     throw new Contracts.Messages.DataPlaneException($"segment {block.Segment} of {block.Owner.Silo} holds {bytes} bytes, too few for {block.Length} floats");
                 }
                 var length = (int)Math.Min(int.MaxValue, (bytes - SegmentHeader.Size) / sizeof(float));
-                file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
-                var accessor = file.CreateViewAccessor(0, bytes, MemoryMappedFileAccess.Read);
+                // Mapped for writing although readers never write a float: a reader that sleeps on the
+                // segment counts itself in the header, where the owner looks before waking anyone.
+                file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.ReadWrite);
+                var accessor = file.CreateViewAccessor(0, bytes, MemoryMappedFileAccess.ReadWrite);
                 byte* pointer = null;
                 accessor.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
                 var view = new View(block.Segment, block.SegmentId, length, file, accessor, pointer + accessor.PointerOffset);

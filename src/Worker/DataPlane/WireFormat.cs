@@ -24,7 +24,7 @@ internal static class WireFormat
     /// <summary>Magic, status.</summary>
     public const int AcceptSize = 8;
 
-    /// <summary>Magic, name length, reserved, segment id, tag, offset, length; the name follows.</summary>
+    /// <summary>Magic, name length, flags, segment id, tag, offset, length; the name follows.</summary>
     public const int RequestSize = 32;
 
     /// <summary>Magic, status, tag, byte count, reserved; the bytes follow.</summary>
@@ -64,12 +64,15 @@ internal static class WireFormat
     public static Status ReadAccept(ReadOnlySpan<byte> buffer) =>
         BinaryPrimitives.ReadUInt32LittleEndian(buffer) != AcceptMagic ? Status.BadFrame : (Status)BinaryPrimitives.ReadUInt32LittleEndian(buffer[4..]);
 
-    public static int WriteRequest(Span<byte> buffer, string segment, long segmentId, long tag, int offset, int length)
+    /// <summary>Request flag: answer once the block holds the tag (up to the peer's timeout), not at once.</summary>
+    public const ushort WaitFlag = 1;
+
+    public static int WriteRequest(Span<byte> buffer, string segment, long segmentId, long tag, int offset, int length, bool wait)
     {
         var nameLength = Encoding.ASCII.GetBytes(segment, buffer[RequestSize..]);
         BinaryPrimitives.WriteUInt32LittleEndian(buffer, RequestMagic);
         BinaryPrimitives.WriteUInt16LittleEndian(buffer[4..], (ushort)nameLength);
-        BinaryPrimitives.WriteUInt16LittleEndian(buffer[6..], 0);
+        BinaryPrimitives.WriteUInt16LittleEndian(buffer[6..], wait ? WaitFlag : (ushort)0);
         BinaryPrimitives.WriteInt64LittleEndian(buffer[8..], segmentId);
         BinaryPrimitives.WriteInt64LittleEndian(buffer[16..], tag);
         BinaryPrimitives.WriteInt32LittleEndian(buffer[24..], offset);
@@ -77,7 +80,7 @@ internal static class WireFormat
         return RequestSize + nameLength;
     }
 
-    public readonly record struct Request(int NameLength, long SegmentId, long Tag, int Offset, int Length);
+    public readonly record struct Request(int NameLength, long SegmentId, long Tag, int Offset, int Length, bool Wait);
 
     public static (Request Request, string? Error) ReadRequest(ReadOnlySpan<byte> header)
     {
@@ -90,7 +93,12 @@ internal static class WireFormat
             BinaryPrimitives.ReadInt64LittleEndian(header[8..]),
             BinaryPrimitives.ReadInt64LittleEndian(header[16..]),
             BinaryPrimitives.ReadInt32LittleEndian(header[24..]),
-            BinaryPrimitives.ReadInt32LittleEndian(header[28..]));
+            BinaryPrimitives.ReadInt32LittleEndian(header[28..]),
+            (BinaryPrimitives.ReadUInt16LittleEndian(header[6..]) & WaitFlag) != 0);
+        if ((BinaryPrimitives.ReadUInt16LittleEndian(header[6..]) & ~WaitFlag) != 0)
+        {
+            return (default, "a request with unknown flags");
+        }
         if (request.NameLength is 0 or > MaxNameBytes)
         {
             return (default, $"a segment name of {request.NameLength} bytes");

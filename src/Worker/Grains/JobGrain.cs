@@ -6,6 +6,7 @@ using DistTrain.Contracts.Messages;
 using DistTrain.Core.Training;
 using DistTrain.Worker.Checkpoints;
 using DistTrain.Worker.Data;
+using DistTrain.Worker.DataPlane;
 using DistTrain.Worker.Training;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -26,7 +27,7 @@ namespace DistTrain.Worker.Grains;
 /// at a time (the grain scheduler), and no method awaits between reading and writing state.
 /// </remarks>
 [Reentrant]
-public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints, IHostApplicationLifetime silo, ILogger<JobGrain> logger)
+public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints, DataPlaneService dataPlane, IHostApplicationLifetime silo, ILogger<JobGrain> logger)
     : Grain, IJobGrain
 {
     private readonly List<Channel<JobProgress>> _watchers = [];
@@ -34,6 +35,7 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
     private readonly StepTimer _timings = new();
     private readonly TrafficMeter _traffic = new();
     private ParameterCheckpoint _lastCheckpoint = new();
+    private int _runSteps = 8;
     private static readonly long StepPublishInterval = Stopwatch.Frequency / 20;
     private long _lastStepPublished = long.MinValue / 2;
     private readonly CancellationTokenSource _cancel = new();
@@ -200,7 +202,7 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
         // grouping decides the order of the gradient sum, so it must not change on a resume.
         var groups = _status.Groups > 0 ? _status.Groups : Math.Max(1, Math.Min(spec.Workers, await ActiveSilosAsync()));
         _status = _status with { Groups = groups };
-        var cluster = new JobCluster(GrainFactory, JobId, spec, groups, logger)
+        var cluster = new JobCluster(GrainFactory, dataPlane, JobId, spec, groups, logger)
         {
             OnGroupRecovery = (group, e) =>
             {
@@ -238,7 +240,7 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
                     await TrainEpochsAsync(cluster, spec, stepsPerEpoch, totalSteps, cancellation);
                     break;
                 }
-                catch (ParameterSliceLostException e)
+                catch (Exception e) when (e is ParameterSliceLostException or JobRollbackException && _status.Rollbacks < MaxRollbacks)
                 {
                     // A slice lost with its silo: every slice goes back to the end of the last
                     // epoch and the epoch is done again, with the same batches: the same result.
@@ -304,6 +306,9 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
         }
     }
 
+    /// <summary>Rollbacks one job may take before it fails instead (a silo lost again and again).</summary>
+    private const int MaxRollbacks = 20;
+
     /// <summary>Epochs finished when <paramref name="checkpoint"/> was taken (checkpoints are taken at epoch ends).</summary>
     private static int EpochsIn(ParameterCheckpoint checkpoint, int stepsPerEpoch) => (int)((checkpoint.AppliedStep + 1) / stepsPerEpoch);
 
@@ -333,7 +338,51 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
             double lossSum = 0;
             long samples = 0;
             var stepsThisEpoch = 0;
-            for (var b = (int)(step % stepsPerEpoch); b < stepsPerEpoch && step < totalSteps; b++, step++)
+            for (var b = (int)(step % stepsPerEpoch); cluster.RunsOnDataPlane && b < stepsPerEpoch && step < totalSteps;)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                var count = (int)Math.Min(Math.Min(stepsPerEpoch - b, totalSteps - step), _runSteps);
+                var runStart = Stopwatch.GetTimestamp();
+                GroupRunResult[] groups;
+                SliceWeights[] slices;
+                try
+                {
+                    (groups, slices) = await cluster.RunAsync(epoch, b, step, count);
+                }
+                catch (Exception e) when (JobCluster.IsLoss(e) || e is ParameterSliceLostException)
+                {
+                    throw new JobRollbackException($"steps {step}–{step + count - 1} failed: {e.Message}", e);
+                }
+                var seconds = Stopwatch.GetElapsedTime(runStart).TotalSeconds;
+                // Runs of about a tenth of a second: progress stays live and a cancel prompt.
+                _runSteps = Math.Clamp((int)(0.1 * count / Math.Max(seconds, 1e-6)), 1, 1024);
+                _timings.AddRun(groups, slices, count, seconds);
+                foreach (var traffic in groups.Select(g => g.Traffic).Concat(slices.Select(s => s.Traffic)))
+                {
+                    _traffic.Observe(traffic, step + count);
+                }
+                for (var i = 0; i < count; i++, b++, step++)
+                {
+                    var stepSamples = groups.Sum(g => (long)g.Samples[i]);
+                    var loss = groups.Sum(g => g.LossSums[i]) / Math.Max(1, stepSamples);
+                    if (!double.IsFinite(loss))
+                    {
+                        throw new TrainingDivergedException(epoch, b + 1, (float)loss);
+                    }
+                    lossSum += loss * stepSamples;
+                    samples += stepSamples;
+                    stepsThisEpoch++;
+                    _status = _status with { Loss = loss };
+                }
+                _status = _status with
+                {
+                    Epoch = epoch, Step = step, SamplesPerSecond = samples / Math.Max(clock.Elapsed.TotalSeconds, 1e-9), WeightsVersion = cluster.Version,
+                    Timings = _timings.Snapshot(), Traffic = _traffic.PerStep(),
+                };
+                Publish(Progress(ProgressKind.Step));
+            }
+
+            for (var b = (int)(step % stepsPerEpoch); !cluster.RunsOnDataPlane && b < stepsPerEpoch && step < totalSteps; b++, step++)
             {
                 cancellation.ThrowIfCancellationRequested();
                 var stepStart = Stopwatch.GetTimestamp();
@@ -367,8 +416,8 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
             }
 
             var trainingSeconds = clock.Elapsed.TotalSeconds; // evaluation is not training time
-            var (count, correct) = await cluster.EvaluateAsync(cancellation);
-            var accuracy = count == 0 ? 0 : (double)correct / count;
+            var (tested, correct) = await cluster.EvaluateAsync(cancellation);
+            var accuracy = tested == 0 ? 0 : (double)correct / tested;
             var summary = new EpochSummary
             {
                 Epoch = epoch,

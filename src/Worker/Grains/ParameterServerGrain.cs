@@ -153,26 +153,102 @@ public sealed class ParameterServerGrain(CheckpointStore checkpoints, DataPlaneS
         var termCount = await ArrangeAsync(step);
         var fetch = Stopwatch.GetElapsedTime(fetchStart).TotalSeconds;
 
+        var update = Update(optimizer, termCount, _current.Version);
+        Publish(_current.Version + 1, step.GlobalStep, update, fetch);
+        return _current;
+    }
+
+    public async Task<SliceWeights> RunAsync(SliceRun run)
+    {
+        var optimizer = _optimizer ?? throw new ParameterSliceLostException($"Parameter-server slice {this.GetPrimaryKeyString()} holds no state (was its silo restarted?)");
+        if (run.FirstStep != _current.AppliedStep + 1)
+        {
+            throw new InvalidOperationException($"A run from step {run.FirstStep} arrived after step {_current.AppliedStep}");
+        }
+        var groups = run.Partials.Count;
+        Prepare(groups, groups);
+        foreach (var partial in run.Partials)
+        {
+            if (partial.Length != _parameterCount)
+            {
+                throw new InvalidOperationException($"A group's gradient block holds {partial.Length} values for {_parameterCount} parameters");
+            }
+        }
+        double fetch = 0, update = 0;
+        var version = _current.Version;
+        for (var i = 0; i < run.Steps; i++, version++)
+        {
+            var step = run.FirstStep + i;
+            var clock = Stopwatch.GetTimestamp();
+            for (var g = 0; g < groups; g++)
+            {
+                // Each group's combined gradient of this step, once it is published: in place on
+                // this host, received from the others.
+                var (found, view) = await dataPlane.ViewAsync(run.Partials[g], step, _start, _length, wait: true);
+                if (!found)
+                {
+                    var buffer = _received[g] ??= GC.AllocateUninitializedArray<float>(_length, pinned: true);
+                    await dataPlane.ReadAsync(run.Partials[g], step, _start, buffer, wait: true);
+                    view = buffer;
+                }
+                _terms[g] = new GradientTerm(view, 1f); // already weighted by the group
+                _groupEnds[g] = g + 1;
+            }
+            fetch += Stopwatch.GetElapsedTime(clock).TotalSeconds;
+            update += Update(optimizer, groups, version);
+            _weights!.For(version + 1).Publish(version + 1); // the groups wait for this tag
+        }
+        Publish(version, run.FirstStep + run.Steps - 1, update, fetch);
+        return _current;
+    }
+
+    /// <summary>Averages the arranged terms and applies SGD to the slice, version v → v+1 (not yet
+    /// published); returns the seconds it took.</summary>
+    private double Update(SgdOptimizer optimizer, int termCount, long version)
+    {
         var clock = Stopwatch.StartNew();
-        var current = _weights!.For(_current.Version);
-        var next = _weights.For(_current.Version + 1);
+        var current = _weights!.For(version);
+        var next = _weights.For(version + 1);
         var terms = _terms;
         var ends = _groupEnds;
         var mean = _mean;
         var length = _length;
         // Average and update range by range on every core (memory-bound: one core cannot saturate it).
         var parts = Math.Max(1, Math.Min(Environment.ProcessorCount, length / 4096));
-        // TaskScheduler.Default: inside a grain the current scheduler is the activation's own,
-        // single-threaded one, where a second part could never run while the first waits for it.
-        Parallel.For(0, parts, new ParallelOptions { TaskScheduler = TaskScheduler.Default }, part =>
+        if (parts == 1)
         {
-            var (start, count) = BatchPlan.VectorPart(length, part, parts);
-            optimizer.StepRangeFromGroups(terms.AsSpan(0, termCount), ends, current.Floats.Slice(start, count), next.Floats.Slice(start, count),
-                mean.AsSpan(start, count), start);
-        });
+            optimizer.StepRangeFromGroups(terms.AsSpan(0, termCount), ends, current.Floats, next.Floats, mean, 0);
+        }
+        else
+        {
+            // TaskScheduler.Default: inside a grain the current scheduler is the activation's own,
+            // single-threaded one, where a second part could never run while the first waits for it.
+            Parallel.For(0, parts, new ParallelOptions { TaskScheduler = TaskScheduler.Default }, part =>
+            {
+                var (start, count) = BatchPlan.VectorPart(length, part, parts);
+                optimizer.StepRangeFromGroups(terms.AsSpan(0, termCount), ends, current.Floats.Slice(start, count), next.Floats.Slice(start, count),
+                    mean.AsSpan(start, count), start);
+            });
+        }
         optimizer.CompleteStep();
-        Publish(_current.Version + 1, step.GlobalStep, clock.Elapsed.TotalSeconds, fetch);
-        return _current;
+        return clock.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>Room for <paramref name="terms"/> gradient terms in <paramref name="groups"/> groups.</summary>
+    private void Prepare(int terms, int groups)
+    {
+        if (_terms.Length < terms)
+        {
+            _terms = new GradientTerm[terms];
+        }
+        if (_groupEnds.Length != groups)
+        {
+            _groupEnds = new int[groups];
+        }
+        if (_received.Length < groups)
+        {
+            Array.Resize(ref _received, groups);
+        }
     }
 
     /// <summary>
@@ -183,19 +259,7 @@ public sealed class ParameterServerGrain(CheckpointStore checkpoints, DataPlaneS
     private async ValueTask<int> ArrangeAsync(SliceStep step)
     {
         var groups = step.Groups;
-        var shardCount = groups.Sum(g => Math.Max(1, g.Shards.Count));
-        if (_terms.Length < shardCount)
-        {
-            _terms = new GradientTerm[shardCount];
-        }
-        if (_groupEnds.Length != groups.Count)
-        {
-            _groupEnds = new int[groups.Count];
-        }
-        if (_received.Length < groups.Count)
-        {
-            Array.Resize(ref _received, groups.Count);
-        }
+        Prepare(groups.Sum(g => Math.Max(1, g.Shards.Count)), groups.Count);
         var batch = groups.Sum(g => g.SampleCount);
         if (batch == 0)
         {
@@ -250,6 +314,7 @@ public sealed class ParameterServerGrain(CheckpointStore checkpoints, DataPlaneS
             Version = version,
             AppliedStep = appliedStep,
             Weights = dataPlane.RefOf(segment),
+            Buffers = _weights.All.Select(dataPlane.RefOf).ToArray(),
             UpdateSeconds = updateSeconds,
             FetchSeconds = fetchSeconds,
             Traffic = dataPlane.Traffic(),

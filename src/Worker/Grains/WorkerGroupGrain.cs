@@ -14,14 +14,17 @@ namespace DistTrain.Worker.Grains;
 /// place when they are this process's own array), have the workers compute their slices, and combine
 /// their gradients into one data-plane block, Σ (n_k / n)·g_k in shard order, which the
 /// parameter-server slices read. So what crosses between silos grows with silos, not workers.
+/// Steps come one call each (<see cref="StepAsync"/>, a job on one silo) or as a run that the
+/// groups and slices pace among themselves over the data plane (<see cref="RunAsync"/>).
 /// </summary>
 [ShardSpreadPlacement]
 public sealed class WorkerGroupGrain(DataPlaneService dataPlane) : Grain, IWorkerGroupGrain
 {
     private GroupSetup? _setup;
+    private GroupInfo _info = new();
     private IWorkerGrain[] _workers = [];
-    private WorkerInfo[] _infos = [];
     private GroupGradient? _last;
+    private int _parameterCount;
 
     // The silo's copy of the weights (pinned: the data plane receives into it), and its version.
     private float[]? _weights;
@@ -29,18 +32,18 @@ public sealed class WorkerGroupGrain(DataPlaneService dataPlane) : Grain, IWorke
     private StepBuffers<Segment>? _partial;
     private GradientTerm[] _terms = [];
     private readonly int[] _end = new int[1];
-    private int _parameterCount;
+    private ValueTask[] _reads = [];
 
-    public async Task<IReadOnlyList<WorkerInfo>> InitializeAsync(GroupSetup setup)
+    public async Task<GroupInfo> InitializeAsync(GroupSetup setup)
     {
         if (_setup is not null && _setup == setup)
         {
-            return _infos;
+            return _info;
         }
         var shards = ReductionGroups.ShardsOf(setup.Group, setup.Groups, setup.Spec.Workers).ToArray();
         var workers = shards.Select(k => GrainFactory.GetGrain<IWorkerGrain>(WorkerKey.Format(setup.JobId, k))).ToArray();
         _setup = null; // until every worker is set up
-        _infos = await Task.WhenAll(workers.Select((w, i) => w.InitializeAsync(new WorkerSetup
+        var infos = await Task.WhenAll(workers.Select((w, i) => w.InitializeAsync(new WorkerSetup
         {
             JobId = setup.JobId,
             Shard = shards[i],
@@ -53,37 +56,29 @@ public sealed class WorkerGroupGrain(DataPlaneService dataPlane) : Grain, IWorke
         _terms = new GradientTerm[workers.Length];
         _last = null;
         _weightsVersion = -1;
+        if (_partial is null || _partial.For(0).Length != _parameterCount)
+        {
+            RetirePartial();
+            _partial = new StepBuffers<Segment>(dataPlane.Create(_parameterCount, shared: setup.Groups > 1));
+        }
+        _info = new GroupInfo { Workers = infos, Partial = dataPlane.RefOf(_partial.For(0)) };
         _setup = setup;
-        return _infos;
+        return _info;
     }
 
     public async Task<GroupGradient> StepAsync(GroupStep step)
     {
-        var setup = _setup ?? throw new WorkerStateLostException($"Worker group {this.GetPrimaryKeyString()} was not initialized (was its silo restarted?)");
+        var setup = Setup;
         if (_last is { } last && last.GlobalStep == step.GlobalStep)
         {
             return last; // a retried step: the same answer
         }
 
         var fetchStart = Stopwatch.GetTimestamp();
-        var weights = await WeightsForAsync(step);
+        var weights = await WeightsForAsync(step.Weights, step.Version, wait: false);
         var fetch = Stopwatch.GetElapsedTime(fetchStart).TotalSeconds;
-        var request = new StepRequest { Epoch = step.Epoch, StepInEpoch = step.StepInEpoch, GlobalStep = step.GlobalStep, Version = step.Version, Weights = FloatBlock.Own(weights) };
-        var shards = _workers.Length == 1
-            ? [await _workers[0].ComputeGradientAsync(request)]
-            : await Task.WhenAll(_workers.Select(w => w.ComputeGradientAsync(request)));
-
-        var result = new GroupGradient
-        {
-            Group = setup.Group,
-            GlobalStep = step.GlobalStep,
-            SampleCount = shards.Sum(s => s.SampleCount),
-            Losses = shards.Select(s => new ShardLoss(s.Shard, s.SampleCount, s.Loss)).ToArray(),
-            MeanComputeSeconds = shards.Average(s => s.ComputeSeconds),
-            MaxComputeSeconds = shards.Max(s => s.ComputeSeconds),
-            FetchSeconds = fetch,
-            Workers = shards.Length,
-        };
+        var shards = await ComputeAsync(step.Epoch, step.StepInEpoch, step.GlobalStep, step.Version, weights);
+        var result = GroupGradients.FromShards(setup.Group, step.GlobalStep, shards) with { FetchSeconds = fetch };
         if (step.Inline)
         {
             result = result with { Shards = shards };
@@ -91,49 +86,113 @@ public sealed class WorkerGroupGrain(DataPlaneService dataPlane) : Grain, IWorke
         else
         {
             var combineStart = Stopwatch.GetTimestamp();
-            var partial = Combine(setup, step, shards, weights.Length);
-            result = result with { Partial = partial, CombineSeconds = Stopwatch.GetElapsedTime(combineStart).TotalSeconds };
+            Combine(setup, step.StepInEpoch, step.GlobalStep, shards);
+            result = result with { Partial = dataPlane.RefOf(_partial!.For(step.GlobalStep)), CombineSeconds = Stopwatch.GetElapsedTime(combineStart).TotalSeconds };
         }
         return _last = result with { Traffic = dataPlane.Traffic() };
     }
 
-    /// <summary>Σ (n_k / n)·g_k over this silo's shards, n the whole batch, written into the group's
-    /// block: the same sum, bit for bit, that the parameter server would form from the shards themselves.</summary>
-    private BlockRef Combine(GroupSetup setup, GroupStep step, ShardGradient[] shards, int length)
+    public async Task<GroupRunResult> RunAsync(GroupRun run)
     {
-        _partial ??= new StepBuffers<Segment>(dataPlane.Create(length, shared: true));
-        var segment = _partial.For(step.GlobalStep);
-        var batch = BatchPlan.Batch(_infos[0].TrainCount, setup.Spec.GlobalBatchSize, step.StepInEpoch).Length;
+        var setup = Setup;
+        var slices = run.SliceBuffers.Count / 2;
+        var losses = new double[run.Steps];
+        var samples = new int[run.Steps];
+        double meanCompute = 0, maxCompute = 0, combine = 0, fetch = 0;
+        var refs = new BlockRef[slices];
+        for (var i = 0; i < run.Steps; i++)
+        {
+            var version = run.FirstVersion + i;
+            var step = run.FirstStep + i;
+            for (var s = 0; s < slices; s++)
+            {
+                refs[s] = run.SliceBuffers[2 * s + (int)(version % 2)];
+            }
+            var clock = Stopwatch.GetTimestamp();
+            var weights = await WeightsForAsync(refs, version, wait: true);
+            fetch += Stopwatch.GetElapsedTime(clock).TotalSeconds;
+
+            var shards = await ComputeAsync(run.Epoch, run.FirstStepInEpoch + i, step, version, weights);
+            clock = Stopwatch.GetTimestamp();
+            Combine(setup, run.FirstStepInEpoch + i, step, shards);
+            combine += Stopwatch.GetElapsedTime(clock).TotalSeconds;
+
+            var slowest = 0.0;
+            foreach (var shard in shards)
+            {
+                losses[i] += shard.Loss * shard.SampleCount;
+                samples[i] += shard.SampleCount;
+                meanCompute += shard.ComputeSeconds / shards.Length;
+                slowest = Math.Max(slowest, shard.ComputeSeconds);
+            }
+            maxCompute += slowest;
+        }
+        _last = null; // StepAsync's cache is of another protocol
+        return new GroupRunResult
+        {
+            Group = setup.Group,
+            LossSums = losses,
+            Samples = samples,
+            MeanComputeSeconds = meanCompute,
+            MaxComputeSeconds = maxCompute,
+            CombineSeconds = combine,
+            FetchSeconds = fetch,
+            Workers = _workers.Length,
+            Traffic = dataPlane.Traffic(),
+        };
+    }
+
+    private GroupSetup Setup => _setup ?? throw new WorkerStateLostException($"Worker group {this.GetPrimaryKeyString()} was not initialized (was its silo restarted?)");
+
+    private async Task<ShardGradient[]> ComputeAsync(int epoch, int stepInEpoch, long step, long version, float[] weights)
+    {
+        var request = new StepRequest { Epoch = epoch, StepInEpoch = stepInEpoch, GlobalStep = step, Version = version, Weights = FloatBlock.Own(weights) };
+        return _workers.Length == 1
+            ? [await _workers[0].ComputeGradientAsync(request)]
+            : await Task.WhenAll(_workers.Select(w => w.ComputeGradientAsync(request)));
+    }
+
+    /// <summary>Σ (n_k / n)·g_k over this silo's shards, n the whole batch, written into the group's
+    /// block and published with the step as its tag: the same sum, bit for bit, that the parameter
+    /// server would form from the shards themselves.</summary>
+    private void Combine(GroupSetup setup, int stepInEpoch, long step, ShardGradient[] shards)
+    {
+        var segment = _partial!.For(step);
+        var batch = BatchPlan.Batch(_info.Workers[0].TrainCount, setup.Spec.GlobalBatchSize, stepInEpoch).Length;
         var n = 0;
         foreach (var shard in shards)
         {
             if (shard.SampleCount > 0)
             {
-                if (shard.Gradient.Length != length)
+                if (shard.Gradient.Length != _parameterCount)
                 {
-                    throw new InvalidOperationException($"Shard {shard.Shard} sent {shard.Gradient.Length} gradient values for {length} parameters");
+                    throw new InvalidOperationException($"Shard {shard.Shard} sent {shard.Gradient.Length} gradient values for {_parameterCount} parameters");
                 }
                 _terms[n++] = new GradientTerm(shard.Gradient.Memory, GradientTerm.ShareOf(shard.SampleCount, batch));
             }
         }
         _end[0] = n;
         GradientAverage.CombineGroups(_terms.AsSpan(0, n), _end, segment.Floats, 0);
-        segment.Publish(step.GlobalStep);
-        return dataPlane.RefOf(segment);
+        segment.Publish(step);
     }
 
     /// <summary>
-    /// The weights of the step's version for this silo's workers. One slice in this process's own
-    /// array: that array, no copy. Otherwise every slice is copied (or received) once into the
-    /// silo's copy, which all its workers then read.
+    /// The weights of <paramref name="version"/> for this silo's workers. One slice in this
+    /// process's own array: that array, no copy. Otherwise every slice is copied (or received) once
+    /// into the silo's copy, which all its workers then read; with <paramref name="wait"/>, each
+    /// slice's block is awaited until its slice publishes the version.
     /// </summary>
-    private async ValueTask<float[]> WeightsForAsync(GroupStep step)
+    private async ValueTask<float[]> WeightsForAsync(IReadOnlyList<BlockRef> slices, long version, bool wait)
     {
-        if (step.Weights.Count == 1 && dataPlane.TryGetArray(step.Weights[0], out var own))
+        if (!wait && slices.Count == 1 && dataPlane.TryGetArray(slices[0], out var own) && own.Length == _parameterCount)
         {
             return own;
         }
-        var length = step.Weights.Sum(w => (long)w.Length);
+        var length = 0L;
+        foreach (var slice in slices)
+        {
+            length += slice.Length;
+        }
         if (length != _parameterCount)
         {
             throw new InvalidOperationException($"The weights' slices hold {length} values; the network has {_parameterCount}");
@@ -143,31 +202,31 @@ public sealed class WorkerGroupGrain(DataPlaneService dataPlane) : Grain, IWorke
             _weights = GC.AllocateUninitializedArray<float>((int)length, pinned: true);
             _weightsVersion = -1;
         }
-        if (_weightsVersion != step.Version)
+        if (_weightsVersion != version)
         {
+            if (_reads.Length < slices.Count)
+            {
+                _reads = new ValueTask[slices.Count];
+            }
             var start = 0;
-            var reads = new ValueTask[step.Weights.Count];
-            for (var s = 0; s < step.Weights.Count; s++)
+            for (var s = 0; s < slices.Count; s++)
             {
-                reads[s] = dataPlane.ReadAsync(step.Weights[s], 0, _weights.AsMemory(start, step.Weights[s].Length));
-                start += step.Weights[s].Length;
+                _reads[s] = dataPlane.ReadAsync(slices[s], version, 0, _weights.AsMemory(start, slices[s].Length), wait);
+                start += slices[s].Length;
             }
-            foreach (var read in reads)
+            for (var s = 0; s < slices.Count; s++)
             {
-                await read;
+                await _reads[s];
             }
-            _weightsVersion = step.Version;
+            _weightsVersion = version;
         }
         return _weights;
     }
 
     public async Task<Evaluation> EvaluateAsync(GroupStep step)
     {
-        if (_setup is null)
-        {
-            throw new WorkerStateLostException($"Worker group {this.GetPrimaryKeyString()} was not initialized");
-        }
-        var weights = new WeightsSnapshot { Version = step.Version, Weights = FloatBlock.Own(await WeightsForAsync(step)) };
+        _ = Setup;
+        var weights = new WeightsSnapshot { Version = step.Version, Weights = FloatBlock.Own(await WeightsForAsync(step.Weights, step.Version, wait: false)) };
         var slices = await Task.WhenAll(_workers.Select(w => w.EvaluateAsync(weights)));
         return new Evaluation { Version = step.Version, Count = slices.Sum(e => e.Count), Correct = slices.Sum(e => e.Correct) };
     }
@@ -184,10 +243,16 @@ public sealed class WorkerGroupGrain(DataPlaneService dataPlane) : Grain, IWorke
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        RetirePartial();
+        return Task.CompletedTask;
+    }
+
+    private void RetirePartial()
+    {
         foreach (var segment in _partial?.All ?? [])
         {
             dataPlane.Retire(segment);
         }
-        return Task.CompletedTask;
+        _partial = null;
     }
 }

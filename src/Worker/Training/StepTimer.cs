@@ -42,6 +42,38 @@ internal sealed class StepTimer
         _updateCall += Math.Max(0, stepSeconds - groupPhaseSeconds - maxUpdate);
     }
 
+    /// <summary>A run of <paramref name="steps"/> steps paced over the data plane, lasting <paramref name="seconds"/>.</summary>
+    public void AddRun(IReadOnlyList<GroupRunResult> groups, IReadOnlyList<SliceWeights> slices, int steps, double seconds)
+    {
+        double maxCompute = 0, computeSum = 0, maxCombine = 0, maxFetch = 0;
+        var workers = 0;
+        foreach (var group in groups)
+        {
+            maxCompute = Math.Max(maxCompute, group.MaxComputeSeconds);
+            computeSum += group.MeanComputeSeconds * group.Workers;
+            workers += group.Workers;
+            maxCombine = Math.Max(maxCombine, group.CombineSeconds);
+            maxFetch = Math.Max(maxFetch, group.FetchSeconds);
+        }
+        double maxUpdate = 0;
+        foreach (var slice in slices)
+        {
+            maxUpdate = Math.Max(maxUpdate, slice.UpdateSeconds);
+        }
+        // All summed over the run's steps (the slowest worker: its step by step maxima).
+        var mean = workers == 0 ? 0 : computeSum / workers;
+        var slowest = Math.Max(maxCompute, mean);
+        _steps += steps;
+        _step += seconds;
+        _compute += mean;
+        _slowest += slowest - mean;
+        _aggregation += maxCombine;
+        _update += maxUpdate;
+        // The groups' waits for the weights cover the slices' waits for the gradients and the update.
+        _dataPlane += Math.Max(0, maxFetch - maxUpdate);
+        _transport += Math.Max(0, seconds - slowest - maxCombine - maxUpdate);
+    }
+
     public StepTimings Snapshot()
     {
         var perStep = _steps == 0 ? 0 : 1000.0 / _steps;
