@@ -17,7 +17,8 @@ internal static class FailoverCluster
         var builder = new InProcessTestClusterBuilder(3);
         builder.ConfigureSilo((_, silo) =>
         {
-            silo.AddDistTrain(TestPaths.DataRoot, checkpoints);
+            // A block that never comes (its silo was killed) is given up after 3 s rather than 10.
+            silo.AddDistTrain(TestPaths.DataRoot, checkpoints, dataPlane: o => o.IoTimeout = TimeSpan.FromSeconds(3));
             silo.Configure<ClusterMembershipOptions>(o =>
             {
                 o.ProbeTimeout = TimeSpan.FromSeconds(1);
