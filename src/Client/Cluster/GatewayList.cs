@@ -4,9 +4,12 @@ using DistTrain.Contracts;
 
 namespace DistTrain.Client.Cluster;
 
-/// <summary>Gateways given as "host:port", repeated or comma-separated; "localhost:30000" by default.</summary>
+/// <summary>Gateways given as "host:port", repeated or comma-separated; without any, those in the
+/// environment variable DISTTRAIN_GATEWAY (set by deploy/netns-cluster.sh exec), else "localhost:30000".</summary>
 public static class GatewayList
 {
+    public const string EnvironmentVariable = "DISTTRAIN_GATEWAY";
+
     public static IReadOnlyList<IPEndPoint> Default { get; } = [new(IPAddress.Loopback, ClusterIdentity.DefaultGatewayPort)];
 
     public static IReadOnlyList<IPEndPoint> Parse(IEnumerable<string>? values)
@@ -17,6 +20,17 @@ public static class GatewayList
             endpoints.Add(ParseOne(item));
         }
 
+        if (endpoints.Count == 0 && Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } fromEnvironment)
+        {
+            try
+            {
+                return Parse([fromEnvironment]);
+            }
+            catch (FormatException e)
+            {
+                throw new FormatException($"{EnvironmentVariable}: {e.Message}", e);
+            }
+        }
         return endpoints.Count > 0 ? endpoints : Default;
     }
 

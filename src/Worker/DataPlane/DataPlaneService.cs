@@ -41,6 +41,7 @@ public sealed class DataPlaneService : IDisposable
         _logger = logger;
         var key = clusterKey;
         _sharedMemory = SharedMemoryUsable(_options.SharedMemoryDirectory);
+        KeepSparePoolThreads();
         if (_sharedMemory)
         {
             SweepDeadProcesses(_options.SharedMemoryDirectory);
@@ -135,18 +136,15 @@ public sealed class DataPlaneService : IDisposable
             {
                 throw new DataPlaneException($"block {block.Segment} of {block.Owner.Silo} is no longer published");
             }
-            if (wait && !segment.WaitForTag(tag, _options.IoTimeout))
-            {
-                throw new DataPlaneException($"block {block.Segment} of {block.Owner.Silo} did not reach tag {tag} within {_options.IoTimeout.TotalSeconds:0.#} s");
-            }
-            CheckHeader(block, segment.Check(block.SegmentId, block.Length), segment.Tag, tag);
-            return ValueTask.FromResult((true, (ReadOnlyMemory<float>)segment.Memory.Slice(offset, length)));
+            return wait && segment.Tag != tag ? ViewAfterWaitAsync(block, segment, tag, offset, length) : ValueTask.FromResult(InProcessView(block, segment, tag, offset, length));
         }
         if (block.Shared && _sharedMemory && block.Owner.Host == Address.Host && _options.Transport != DataPlaneTransport.Tcp)
         {
             var mapped = _views.Open(block);
             if (wait)
             {
+                // Another process will publish it: sleep on the segment's futex (no signal crosses
+                // processes otherwise). This holds the thread; silos keep spare pool threads for it.
                 mapped.WaitForTag(tag, _options.IoTimeout);
             }
             CheckHeader(block, mapped.Check(block.SegmentId, block.Length), mapped.Tag, tag);
@@ -157,6 +155,26 @@ public sealed class DataPlaneService : IDisposable
             return ValueTask.FromResult((true, mapped.Floats.Slice(offset, length)));
         }
         return ValueTask.FromResult((false, default(ReadOnlyMemory<float>)));
+    }
+
+    /// <summary>Within this process the owner's publish completes the wait: no thread is held.</summary>
+    private async ValueTask<(bool, ReadOnlyMemory<float>)> ViewAfterWaitAsync(BlockRef block, Segment segment, long tag, int offset, int length)
+    {
+        try
+        {
+            await segment.WaitForTagAsync(tag, _options.IoTimeout);
+        }
+        catch (Exception e) when (e is TimeoutException or ObjectDisposedException)
+        {
+            throw new DataPlaneException($"block {block.Segment} of {block.Owner.Silo}: {e.Message}");
+        }
+        return InProcessView(block, segment, tag, offset, length);
+    }
+
+    private static (bool, ReadOnlyMemory<float>) InProcessView(BlockRef block, Segment segment, long tag, int offset, int length)
+    {
+        CheckHeader(block, segment.Check(block.SegmentId, block.Length), segment.Tag, tag);
+        return (true, segment.Memory.Slice(offset, length));
     }
 
     /// <summary>Copies floats [offset, offset + destination.Length) of the block into
@@ -203,6 +221,22 @@ public sealed class DataPlaneService : IDisposable
         if (found != tag)
         {
             throw new DataPlaneException($"block {block.Segment} of {block.Owner.Silo} holds tag {found}, not {tag}: it was rewritten");
+        }
+    }
+
+    /// <summary>
+    /// A reader waiting for another process's block sleeps on a futex and holds its pool thread
+    /// meanwhile; a silo has a group and a slice waiting so, each step. With the pool's minimum at
+    /// the core count, two such waits on two cores left nothing for the socket completions and
+    /// grain turns that end them until the pool injected threads, which it does slowly.
+    /// </summary>
+    private static void KeepSparePoolThreads()
+    {
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        var wanted = Environment.ProcessorCount + 8;
+        if (workers < wanted)
+        {
+            ThreadPool.SetMinThreads(wanted, io);
         }
     }
 
