@@ -119,6 +119,8 @@ public sealed class JobLifecycleTests(ClusterFixture fixture, ITestOutputHelper 
     [InlineData("Workers", "0")]
     [InlineData("Dataset", "../../etc")]
     [InlineData("Dataset", "no-such-folder")]
+    [InlineData("SyncEvery", "0")]
+    [InlineData("SyncEvery", "1001")]
     public async Task InvalidSpec_IsRejected_NamingTheField(string field, string value)
     {
         var spec = Jobs.Small(workers: 2);
@@ -133,6 +135,7 @@ public sealed class JobLifecycleTests(ClusterFixture fixture, ITestOutputHelper 
             "GlobalBatchSize" => spec with { GlobalBatchSize = int.Parse(value) },
             "Workers" => spec with { Workers = int.Parse(value) },
             "Dataset" => spec with { Dataset = value },
+            "SyncEvery" => spec with { SyncEvery = int.Parse(value) },
             _ => throw new ArgumentOutOfRangeException(nameof(field)),
         };
         var job = Client.GetGrain<IJobGrain>(Jobs.NewId("invalid"));

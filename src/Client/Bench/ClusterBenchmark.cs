@@ -26,7 +26,7 @@ internal sealed record ClusterEpoch(double SamplesPerSecond, int Silos, StepTimi
 /// </summary>
 internal static class ClusterBenchmark
 {
-    public static async Task<ClusterEpoch> RunEpochAsync(IClusterClient client, NetworkSpec spec, int batch, int workers, CancellationToken cancellation)
+    public static async Task<ClusterEpoch> RunEpochAsync(IClusterClient client, NetworkSpec spec, int batch, int workers, int syncEvery, CancellationToken cancellation)
     {
         var job = new JobSpec
         {
@@ -34,6 +34,7 @@ internal static class ClusterBenchmark
             Epochs = 1,
             GlobalBatchSize = batch,
             Workers = workers,
+            SyncEvery = syncEvery,
             Seed = 1,
             TestLimit = 2000, // evaluation is not timed; keep it short
         };

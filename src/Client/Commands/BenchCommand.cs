@@ -42,6 +42,7 @@ internal static class BenchCommand
         bool asJson, CancellationToken cancellation)
     {
         var linkGbit = parse.GetValue(LinkGbit);
+        SyncEveryOption.Validate(parse.GetValue(SyncEvery));
         UserError.Require(linkGbit is null or > 0, "--link-gbit", $"must be a positive number of Gbit/s; got {linkGbit}.");
         var gateways = GatewayList.Parse(parse.GetValue(ClusterCommandOptions.Gateway));
         await using var connection = await ClusterConnection.TryConnectAsync(gateways, TimeSpan.FromSeconds(parse.GetValue(ClusterCommandOptions.ConnectTimeout)), cancellation);
@@ -52,7 +53,7 @@ internal static class BenchCommand
         var cluster = new List<ClusterBenchResult>();
         foreach (var ((spec, batch), timer) in configs.Zip(timers))
         {
-            await ClusterBenchmark.RunEpochAsync(client, spec, batch, workers, cancellation); // warm-up
+            await ClusterBenchmark.RunEpochAsync(client, spec, batch, workers, parse.GetValue(SyncEvery), cancellation); // warm-up
             var localSeconds = new List<double>();
             var clusterEpochs = new List<ClusterEpoch>();
             for (var e = 0; e < epochs; e++)
@@ -62,7 +63,7 @@ internal static class BenchCommand
                 {
                     localSeconds.Add(timer.TimeEpoch());
                 }
-                clusterEpochs.Add(await ClusterBenchmark.RunEpochAsync(client, spec, batch, workers, cancellation));
+                clusterEpochs.Add(await ClusterBenchmark.RunEpochAsync(client, spec, batch, workers, parse.GetValue(SyncEvery), cancellation));
                 if (e % 2 == 1)
                 {
                     localSeconds.Add(timer.TimeEpoch());
@@ -112,6 +113,8 @@ internal static class BenchCommand
         Description = "The bandwidth of the links between silos, in Gbit/s: also show the bound 2(S-1)/S·M/B that a bandwidth-optimal exchange needs per step, and transport over it.",
     };
 
+    private static readonly Option<int> SyncEvery = SyncEveryOption.Create();
+
     public static Command Create()
     {
         var model = new Option<string?>("--model") { Description = "Run one network, e.g. 784-256-256-10 (default: the seed and the wide network)." };
@@ -124,7 +127,7 @@ internal static class BenchCommand
         var workers = new Option<int?>("--workers") { Description = "Also train over this many worker grains (on the cluster at --gateway, else an embedded silo) and show where each step's time goes." };
         var command = new Command("bench", "Measure training speed on MNIST: samples/s over full epochs, GFLOP/s, bytes allocated per step; --workers K also over K worker grains, with where each step's time goes.")
         {
-            model, batch, epochs, threads, data, json, dense, workers, LinkGbit,
+            model, batch, epochs, threads, data, json, dense, workers, LinkGbit, SyncEvery,
         };
         ClusterCommandOptions.AddTo(command);
         command.SetAction((parse, cancellation) => UserError.GuardAsync(async () =>

@@ -15,9 +15,10 @@ namespace DistTrain.Client.Commands;
 /// </summary>
 internal static class ClusterTrain
 {
-    public static async Task<int> RunAsync(ParseResult parse, TrainSettings settings, int workers, bool detach, CancellationToken cancellation)
+    public static async Task<int> RunAsync(ParseResult parse, TrainSettings settings, int workers, int syncEvery, bool detach, CancellationToken cancellation)
     {
         UserError.Require(workers > 0, "--workers", $"must be at least 1; got {workers}.");
+        SyncEveryOption.Validate(syncEvery);
         var options = settings.ToOptions(parse, threads: 0);
         RejectLocalOnly(parse, settings, options);
         settings.ValidateOut(parse);
@@ -36,6 +37,7 @@ internal static class ClusterTrain
             GlobalBatchSize = options.BatchSize,
             Workers = workers,
             Seed = options.Seed,
+            SyncEvery = syncEvery,
         };
 
         var gateways = GatewayList.Parse(parse.GetValue(ClusterCommandOptions.Gateway));

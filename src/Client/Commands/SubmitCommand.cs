@@ -31,12 +31,13 @@ internal static class SubmitCommand
         var trainLimit = new Option<int>("--train-limit") { Description = "Use the first N training samples (0: all)" };
         var testLimit = new Option<int>("--test-limit") { Description = "Evaluate on the first N test samples (0: all)" };
         var maxSteps = new Option<int>("--max-steps") { Description = "Stop after N steps (0: no limit)" };
+        var syncEvery = SyncEveryOption.Create();
         var wait = new Option<bool>("--wait") { Description = "Follow the job until it ends; exit code tells how it ended" };
 
         var command = new Command("submit", "Submit a training job to the cluster")
         {
             id, network, activation, loss, lr, momentum, nesterov, weightDecay, dataset, epochs, batch, workers, seed,
-            trainLimit, testLimit, maxSteps, wait,
+            trainLimit, testLimit, maxSteps, syncEvery, wait,
         };
         ClusterCommandOptions.AddTo(command);
         command.SetAction((parse, cancellationToken) => UserError.GuardAsync(async () =>
@@ -58,6 +59,7 @@ internal static class SubmitCommand
                 TrainLimit = parse.GetValue(trainLimit),
                 TestLimit = parse.GetValue(testLimit),
                 MaxSteps = parse.GetValue(maxSteps),
+                SyncEvery = parse.GetValue(syncEvery),
             };
 
             await using var connection = await ClusterCommandOptions.ConnectAsync(parse, cancellationToken);

@@ -14,6 +14,7 @@ internal static class TrainCommand
         var local = new Option<bool>("--local") { Description = "Train in this process (all cores) instead of on worker grains." };
         var threads = new Option<int>("--threads") { Description = "Cores for --local training (0 = all).", DefaultValueFactory = _ => 0 };
         var workers = new Option<int>("--workers") { Description = "Worker grains (data shards) on the cluster.", DefaultValueFactory = _ => 2 };
+        var syncEvery = SyncEveryOption.Create();
         var detach = new Option<bool>("--detach") { Description = "Submit to the cluster, print the job id and return (follow it with `watch ID`)." };
         var command = new Command("train", "Train a network with data-parallel SGD over worker grains (on the cluster, or an embedded silo when none answers; --local: in this process). Default: 784-16-16-10 on the shipped MNIST.");
         foreach (var option in settings.All)
@@ -24,10 +25,17 @@ internal static class TrainCommand
         command.Options.Add(threads);
         command.Options.Add(workers);
         command.Options.Add(detach);
+        command.Options.Add(syncEvery);
         ClusterCommandOptions.AddTo(command);
-        command.SetAction((parse, cancellation) => UserError.GuardAsync(() => parse.GetValue(local)
-            ? Task.FromResult(RunLocal(parse, settings, parse.GetValue(threads)))
-            : ClusterTrain.RunAsync(parse, settings, parse.GetValue(workers), parse.GetValue(detach), cancellation)));
+        command.SetAction((parse, cancellation) => UserError.GuardAsync(() =>
+        {
+            if (parse.GetValue(local))
+            {
+                UserError.Require(parse.GetValue(syncEvery) == 1, "--sync-every", "is for training over worker grains; --local trains synchronously.");
+                return Task.FromResult(RunLocal(parse, settings, parse.GetValue(threads)));
+            }
+            return ClusterTrain.RunAsync(parse, settings, parse.GetValue(workers), parse.GetValue(syncEvery), parse.GetValue(detach), cancellation);
+        }));
         return command;
     }
 

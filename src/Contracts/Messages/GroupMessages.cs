@@ -38,6 +38,9 @@ public sealed record GroupStep
     /// <summary>Hand the workers' gradients back as they are (one group, everything in one silo)
     /// instead of combining them into a data-plane block.</summary>
     [Id(5)] public bool Inline { get; init; }
+
+    /// <summary>H: a round of local SGD (see <see cref="StepRequest.LocalSteps"/>); 1 = one step.</summary>
+    [Id(6)] public int LocalSteps { get; init; } = 1;
 }
 
 /// <summary>A silo's share of one step: its workers' gradients, combined or as they are.</summary>
@@ -123,6 +126,10 @@ public sealed record GroupRun
 
     /// <summary>Every slice's two weight buffers, slice by slice (version v is in buffer v mod 2).</summary>
     [Id(5)] public IReadOnlyList<BlockRef> SliceBuffers { get; init; } = [];
+
+    /// <summary>H: each of the run's <see cref="Steps"/> is a round of H local steps (global steps
+    /// FirstStep + i·H …); 1 = synchronous steps.</summary>
+    [Id(6)] public int LocalSteps { get; init; } = 1;
 }
 
 /// <summary>A group's account of a run of steps.</summary>
@@ -131,7 +138,7 @@ public sealed record GroupRunResult
 {
     [Id(0)] public int Group { get; init; }
 
-    /// <summary>Per step: Σ over the group's shards of (mean loss · rows).</summary>
+    /// <summary>Per step (or round): Σ over the group's shards of (mean loss · rows).</summary>
     [Id(1)] public IReadOnlyList<double> LossSums { get; init; } = [];
 
     /// <summary>Per step: the rows the group's shards processed.</summary>

@@ -43,4 +43,8 @@ public sealed record JobSpec
 
     /// <summary>Stop after this many optimizer steps in total (0: run every epoch to its end).</summary>
     [Id(14)] public int MaxSteps { get; init; }
+
+    /// <summary>Local SGD: each worker takes this many plain-SGD steps on its own shards between two
+    /// averaging rounds (1: synchronous SGD, every step averaged; the default and exact).</summary>
+    [Id(15)] public int SyncEvery { get; init; } = 1;
 }

@@ -24,6 +24,9 @@ public sealed record SliceStep
     [Id(0)] public long GlobalStep { get; init; }
 
     [Id(1)] public IReadOnlyList<GroupGradient> Groups { get; init; } = [];
+
+    /// <summary>The round covers global steps GlobalStep … GlobalStep + LocalSteps − 1.</summary>
+    [Id(2)] public int LocalSteps { get; init; } = 1;
 }
 
 /// <summary>A slice's published weights after a step (or at setup).</summary>
@@ -65,4 +68,7 @@ public sealed record SliceRun
 
     /// <summary>Every group's gradient block, in group order.</summary>
     [Id(2)] public IReadOnlyList<BlockRef> Partials { get; init; } = [];
+
+    /// <summary>H: each of the run's steps is a round of H global steps.</summary>
+    [Id(3)] public int LocalSteps { get; init; } = 1;
 }

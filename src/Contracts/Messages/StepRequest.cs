@@ -21,6 +21,10 @@ public sealed record StepRequest
     [Id(3)] public long Version { get; init; }
 
     [Id(4)] public FloatBlock Weights { get; init; } = FloatBlock.Empty;
+
+    /// <summary>H: local SGD steps from these weights, on this worker's shards of batches
+    /// StepInEpoch … StepInEpoch + H − 1; the answer is then the pseudo-gradient (w − w_H) / η.</summary>
+    [Id(5)] public int LocalSteps { get; init; } = 1;
 }
 
 /// <summary>A worker's share of one step: the mean gradient over its rows and how many rows.</summary>

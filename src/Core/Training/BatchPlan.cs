@@ -17,6 +17,18 @@ public static class BatchPlan
         return (start, Math.Min(batchSize, sampleCount - start));
     }
 
+    /// <summary>Samples in batches <paramref name="step"/> … <paramref name="step"/> + <paramref name="steps"/> − 1
+    /// (a round of local SGD; one batch when <paramref name="steps"/> is 1).</summary>
+    public static int RoundSamples(int sampleCount, int batchSize, int step, int steps)
+    {
+        var total = 0;
+        for (var i = 0; i < steps; i++)
+        {
+            total += Math.Max(0, Batch(sampleCount, batchSize, step + i).Length);
+        }
+        return total;
+    }
+
     /// <summary>Shard <paramref name="shard"/> of <paramref name="shardCount"/> of a batch of
     /// <paramref name="batchLength"/>: contiguous slices of ⌈length/K⌉ (the last ones may be shorter or empty).</summary>
     public static (int Start, int Length) Shard(int batchLength, int shard, int shardCount)

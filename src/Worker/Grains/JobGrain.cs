@@ -341,27 +341,31 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
             for (var b = (int)(step % stepsPerEpoch); cluster.RunsOnDataPlane && b < stepsPerEpoch && step < totalSteps;)
             {
                 cancellation.ThrowIfCancellationRequested();
-                var count = (int)Math.Min(Math.Min(stepsPerEpoch - b, totalSteps - step), _runSteps);
+                // Rounds of H local steps (H = 1: plain steps), all of one length within a run; the
+                // epoch's (or job's) last round may be shorter, and runs alone.
+                var left = (int)Math.Min(stepsPerEpoch - b, totalSteps - step);
+                var h = Math.Min(spec.SyncEvery, left);
+                var count = Math.Max(1, Math.Min(left / h, _runSteps));
                 var runStart = Stopwatch.GetTimestamp();
                 GroupRunResult[] groups;
                 SliceWeights[] slices;
                 try
                 {
-                    (groups, slices) = await cluster.RunAsync(epoch, b, step, count);
+                    (groups, slices) = await cluster.RunAsync(epoch, b, step, count, h);
                 }
                 catch (Exception e) when (JobCluster.IsLoss(e) || e is ParameterSliceLostException)
                 {
-                    throw new JobRollbackException($"steps {step}–{step + count - 1} failed: {e.Message}", e);
+                    throw new JobRollbackException($"steps {step}–{step + (long)count * h - 1} failed: {e.Message}", e);
                 }
                 var seconds = Stopwatch.GetElapsedTime(runStart).TotalSeconds;
                 // Runs of about a tenth of a second: progress stays live and a cancel prompt.
                 _runSteps = Math.Clamp((int)(0.1 * count / Math.Max(seconds, 1e-6)), 1, 1024);
-                _timings.AddRun(groups, slices, count, seconds);
+                _timings.AddRun(groups, slices, count * h, seconds);
                 foreach (var traffic in groups.Select(g => g.Traffic).Concat(slices.Select(s => s.Traffic)))
                 {
-                    _traffic.Observe(traffic, step + count);
+                    _traffic.Observe(traffic, step + (long)count * h);
                 }
-                for (var i = 0; i < count; i++, b++, step++)
+                for (var i = 0; i < count; i++, b += h, step += h)
                 {
                     var stepSamples = groups.Sum(g => (long)g.Samples[i]);
                     var loss = groups.Sum(g => g.LossSums[i]) / Math.Max(1, stepSamples);
@@ -371,7 +375,7 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
                     }
                     lossSum += loss * stepSamples;
                     samples += stepSamples;
-                    stepsThisEpoch++;
+                    stepsThisEpoch += h;
                     _status = _status with { Loss = loss };
                 }
                 _status = _status with
@@ -382,12 +386,13 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
                 Publish(Progress(ProgressKind.Step));
             }
 
-            for (var b = (int)(step % stepsPerEpoch); !cluster.RunsOnDataPlane && b < stepsPerEpoch && step < totalSteps; b++, step++)
+            for (var b = (int)(step % stepsPerEpoch); !cluster.RunsOnDataPlane && b < stepsPerEpoch && step < totalSteps;)
             {
                 cancellation.ThrowIfCancellationRequested();
+                var h = (int)Math.Min(spec.SyncEvery, Math.Min(stepsPerEpoch - b, totalSteps - step));
                 var stepStart = Stopwatch.GetTimestamp();
-                var (groups, groupSeconds) = await cluster.ComputeAsync(epoch, b, step, cancellation);
-                var slices = await cluster.ApplyAsync(epoch, b, step, groups, cancellation);
+                var (groups, groupSeconds) = await cluster.ComputeAsync(epoch, b, step, h, cancellation);
+                var slices = await cluster.ApplyAsync(epoch, b, step, h, groups, cancellation);
                 _timings.Add(groups, slices, groupSeconds, Stopwatch.GetElapsedTime(stepStart).TotalSeconds);
                 foreach (var traffic in groups.Select(g => g.Traffic).Concat(slices.Select(s => s.Traffic)))
                 {
@@ -400,14 +405,16 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
                     throw new TrainingDivergedException(epoch, b + 1, (float)loss); // ends the job as Failed, with the reason
                 }
                 lossSum += loss * stepSamples; // weighted by samples, as the local trainer does
-                stepsThisEpoch++;
+                stepsThisEpoch += h;
                 samples += stepSamples;
+                b += h;
+                step += h;
                 var rate = samples / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
-                _status = _status with { Epoch = epoch, Step = step + 1, Loss = loss, SamplesPerSecond = rate, WeightsVersion = cluster.Version };
+                _status = _status with { Epoch = epoch, Step = step, Loss = loss, SamplesPerSecond = rate, WeightsVersion = cluster.Version };
                 // Watchers redraw at most ~10 times a second; a step of a small network takes
                 // ~0.1 ms, and streaming every one of them would cost more than the step.
                 var now = Stopwatch.GetTimestamp();
-                if (now - _lastStepPublished >= StepPublishInterval || b == stepsPerEpoch - 1 || step + 1 == totalSteps)
+                if (now - _lastStepPublished >= StepPublishInterval || b == stepsPerEpoch || step == totalSteps)
                 {
                     _lastStepPublished = now;
                     _status = _status with { Timings = _timings.Snapshot(), Traffic = _traffic.PerStep() };

@@ -154,7 +154,7 @@ public sealed class ParameterServerGrain(CheckpointStore checkpoints, DataPlaneS
         var fetch = Stopwatch.GetElapsedTime(fetchStart).TotalSeconds;
 
         var update = Update(optimizer, termCount, _current.Version);
-        Publish(_current.Version + 1, step.GlobalStep, update, fetch);
+        Publish(_current.Version + 1, step.GlobalStep + Math.Max(1, step.LocalSteps) - 1, update, fetch);
         return _current;
     }
 
@@ -176,30 +176,43 @@ public sealed class ParameterServerGrain(CheckpointStore checkpoints, DataPlaneS
         }
         double fetch = 0, update = 0;
         var version = _current.Version;
+        var h = Math.Max(1, run.LocalSteps);
         for (var i = 0; i < run.Steps; i++, version++)
         {
-            var step = run.FirstStep + i;
+            var step = run.FirstStep + (long)i * h; // a round of h global steps per version
             var clock = Stopwatch.GetTimestamp();
+            // Every group's combined gradient of this step, once it is published: in place on this
+            // host, received from the others, all reads under way at once.
             for (var g = 0; g < groups; g++)
             {
-                // Each group's combined gradient of this step, once it is published: in place on
-                // this host, received from the others.
-                var (found, view) = await dataPlane.ViewAsync(run.Partials[g], step, _start, _length, wait: true);
-                if (!found)
-                {
-                    var buffer = _received[g] ??= GC.AllocateUninitializedArray<float>(_length, pinned: true);
-                    await dataPlane.ReadAsync(run.Partials[g], step, _start, buffer, wait: true);
-                    view = buffer;
-                }
-                _terms[g] = new GradientTerm(view, 1f); // already weighted by the group
+                _gathers[g] = GatherAsync(run.Partials[g], g, step);
+            }
+            for (var g = 0; g < groups; g++)
+            {
+                _terms[g] = new GradientTerm(await _gathers[g], 1f); // already weighted by the group
                 _groupEnds[g] = g + 1;
             }
             fetch += Stopwatch.GetElapsedTime(clock).TotalSeconds;
             update += Update(optimizer, groups, version);
             _weights!.For(version + 1).Publish(version + 1); // the groups wait for this tag
         }
-        Publish(version, run.FirstStep + run.Steps - 1, update, fetch);
+        Publish(version, run.FirstStep + (long)run.Steps * h - 1, update, fetch);
         return _current;
+    }
+
+    private ValueTask<ReadOnlyMemory<float>>[] _gathers = [];
+
+    /// <summary>This slice's part of group <paramref name="group"/>'s gradient of <paramref name="step"/>.</summary>
+    private async ValueTask<ReadOnlyMemory<float>> GatherAsync(BlockRef partial, int group, long step)
+    {
+        var (found, view) = await dataPlane.ViewAsync(partial, step, _start, _length, wait: true);
+        if (found)
+        {
+            return view;
+        }
+        var buffer = _received[group] ??= GC.AllocateUninitializedArray<float>(_length, pinned: true);
+        await dataPlane.ReadAsync(partial, step, _start, buffer, wait: true);
+        return buffer;
     }
 
     /// <summary>Averages the arranged terms and applies SGD to the slice, version v → v+1 (not yet
@@ -248,6 +261,7 @@ public sealed class ParameterServerGrain(CheckpointStore checkpoints, DataPlaneS
         if (_received.Length < groups)
         {
             Array.Resize(ref _received, groups);
+            _gathers = new ValueTask<ReadOnlyMemory<float>>[groups];
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using DistTrain.Contracts.Grains;
 using DistTrain.Contracts.Messages;
 using DistTrain.Contracts.Payloads;
@@ -34,6 +35,7 @@ public sealed class WorkerGrain(DatasetCache datasets) : Grain, IWorkerGrain
     private const double InlineComputeSeconds = 0.02;
     private double _lastComputeSeconds = double.PositiveInfinity;
     private float[]? _gradient;
+    private float[]? _local; // a round's local weights (local SGD)
 
     public async Task<WorkerInfo> InitializeAsync(WorkerSetup setup)
     {
@@ -91,16 +93,6 @@ public sealed class WorkerGrain(DatasetCache datasets) : Grain, IWorkerGrain
         }
 
         var spec = _setup.Spec;
-        // The core's plan: batch b of the epoch, cut contiguously into ⌈m/K⌉-row shards, as the
-        // local trainer cuts it over its cores.
-        var (batchStart, batchLength) = BatchPlan.Batch(_trainCount, spec.GlobalBatchSize, request.StepInEpoch);
-        var (shardStart, count) = BatchPlan.Shard(batchLength, _setup.Shard, _setup.ShardCount);
-        var start = batchStart + shardStart;
-        if (count == 0)
-        {
-            return _last = new ShardGradient { Shard = _setup.Shard, GlobalStep = request.GlobalStep };
-        }
-
         if (_orderEpoch != request.Epoch)
         {
             // Every worker derives the same permutation from (seed, epoch): no coordination needed.
@@ -114,11 +106,6 @@ public sealed class WorkerGrain(DatasetCache datasets) : Grain, IWorkerGrain
         {
             _gradient = GC.AllocateUninitializedArray<float>(request.Weights.Length);
         }
-        var gradient = _gradient;
-
-        var replica = _replica;
-        var train = _data.Train;
-        var rows = new ReadOnlyMemory<int>(_order, start, count);
         var weights = request.Weights.ReadOnlyArray();
 
         // A step that took under 20 ms last time runs in the grain's turn: a thread hop costs tens of
@@ -126,9 +113,9 @@ public sealed class WorkerGrain(DatasetCache datasets) : Grain, IWorkerGrain
         // the hop is negligible and the turn stays short, as Orleans expects.
         // Nothing else touches this grain's fields meanwhile: the grain is not reentrant.
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var loss = _lastComputeSeconds < InlineComputeSeconds
-            ? replica.ComputeGradient(weights, train, rows.Span, gradient)
-            : await Task.Run(() => replica.ComputeGradient(weights, train, rows.Span, gradient));
+        var (count, loss) = _lastComputeSeconds < InlineComputeSeconds
+            ? Compute(request, weights)
+            : await Task.Run(() => Compute(request, weights));
         var seconds = clock.Elapsed.TotalSeconds;
         _lastComputeSeconds = seconds;
 
@@ -138,9 +125,54 @@ public sealed class WorkerGrain(DatasetCache datasets) : Grain, IWorkerGrain
             GlobalStep = request.GlobalStep,
             SampleCount = count,
             Loss = loss,
-            Gradient = FloatBlock.Own(gradient),
+            Gradient = count == 0 ? FloatBlock.Empty : FloatBlock.Own(_gradient),
             ComputeSeconds = seconds,
         };
+    }
+
+    /// <summary>
+    /// This worker's shard of batch StepInEpoch (the core's plan: batch b of the epoch, cut
+    /// contiguously into ⌈m/K⌉-row shards, as the local trainer cuts it over its cores): its mean
+    /// gradient at <paramref name="weights"/>. With H local steps, H plain-SGD steps on its shards of
+    /// H consecutive batches, and the pseudo-gradient (w − w_H) / η, which the parameter server
+    /// averages as a gradient: with plain SGD there, the average of the workers' models. Returns the
+    /// rows used and their mean loss.
+    /// </summary>
+    private (int Count, float Loss) Compute(StepRequest request, float[] weights)
+    {
+        var spec = _setup!.Spec;
+        var steps = Math.Max(1, request.LocalSteps);
+        var rows = 0;
+        double lossSum = 0;
+        var parameters = weights;
+        if (steps > 1)
+        {
+            _local ??= GC.AllocateUninitializedArray<float>(weights.Length);
+            weights.CopyTo(_local, 0);
+            parameters = _local;
+        }
+        for (var i = 0; i < steps; i++)
+        {
+            var (batchStart, batchLength) = BatchPlan.Batch(_trainCount, spec.GlobalBatchSize, request.StepInEpoch + i);
+            var (shardStart, count) = BatchPlan.Shard(batchLength, _setup.Shard, _setup.ShardCount);
+            if (count == 0)
+            {
+                continue;
+            }
+            var loss = _replica!.ComputeGradient(parameters, _data!.Train, _order.AsSpan(batchStart + shardStart, count), _gradient!);
+            rows += count;
+            lossSum += (double)loss * count;
+            if (steps > 1)
+            {
+                TensorPrimitives.MultiplyAdd(_gradient!, -spec.LearningRate, parameters, parameters); // w ← w − η·g
+            }
+        }
+        if (steps > 1)
+        {
+            TensorPrimitives.Subtract(weights, parameters, _gradient!);
+            TensorPrimitives.Multiply(_gradient!, 1f / spec.LearningRate, _gradient!);
+        }
+        return (rows, rows == 0 ? 0f : (float)(lossSum / rows));
     }
 
     public async Task<Evaluation> EvaluateAsync(WeightsSnapshot weights)

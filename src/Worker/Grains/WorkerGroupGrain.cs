@@ -77,7 +77,7 @@ public sealed class WorkerGroupGrain(DataPlaneService dataPlane) : Grain, IWorke
         var fetchStart = Stopwatch.GetTimestamp();
         var weights = await WeightsForAsync(step.Weights, step.Version, wait: false);
         var fetch = Stopwatch.GetElapsedTime(fetchStart).TotalSeconds;
-        var shards = await ComputeAsync(step.Epoch, step.StepInEpoch, step.GlobalStep, step.Version, weights);
+        var shards = await ComputeAsync(step.Epoch, step.StepInEpoch, step.GlobalStep, step.Version, weights, step.LocalSteps);
         var result = GroupGradients.FromShards(setup.Group, step.GlobalStep, shards) with { FetchSeconds = fetch };
         if (step.Inline)
         {
@@ -86,7 +86,7 @@ public sealed class WorkerGroupGrain(DataPlaneService dataPlane) : Grain, IWorke
         else
         {
             var combineStart = Stopwatch.GetTimestamp();
-            Combine(setup, step.StepInEpoch, step.GlobalStep, shards);
+            Combine(setup, step.StepInEpoch, step.GlobalStep, step.LocalSteps, shards);
             result = result with { Partial = dataPlane.RefOf(_partial!.For(step.GlobalStep)), CombineSeconds = Stopwatch.GetElapsedTime(combineStart).TotalSeconds };
         }
         return _last = result with { Traffic = dataPlane.Traffic() };
@@ -100,10 +100,11 @@ public sealed class WorkerGroupGrain(DataPlaneService dataPlane) : Grain, IWorke
         var samples = new int[run.Steps];
         double meanCompute = 0, maxCompute = 0, combine = 0, fetch = 0;
         var refs = new BlockRef[slices];
+        var h = Math.Max(1, run.LocalSteps);
         for (var i = 0; i < run.Steps; i++)
         {
             var version = run.FirstVersion + i;
-            var step = run.FirstStep + i;
+            var step = run.FirstStep + (long)i * h; // a round of h global steps per version
             for (var s = 0; s < slices; s++)
             {
                 refs[s] = run.SliceBuffers[2 * s + (int)(version % 2)];
@@ -112,9 +113,9 @@ public sealed class WorkerGroupGrain(DataPlaneService dataPlane) : Grain, IWorke
             var weights = await WeightsForAsync(refs, version, wait: true);
             fetch += Stopwatch.GetElapsedTime(clock).TotalSeconds;
 
-            var shards = await ComputeAsync(run.Epoch, run.FirstStepInEpoch + i, step, version, weights);
+            var shards = await ComputeAsync(run.Epoch, run.FirstStepInEpoch + i * h, step, version, weights, h);
             clock = Stopwatch.GetTimestamp();
-            Combine(setup, run.FirstStepInEpoch + i, step, shards);
+            Combine(setup, run.FirstStepInEpoch + i * h, step, h, shards);
             combine += Stopwatch.GetElapsedTime(clock).TotalSeconds;
 
             var slowest = 0.0;
@@ -144,9 +145,12 @@ public sealed class WorkerGroupGrain(DataPlaneService dataPlane) : Grain, IWorke
 
     private GroupSetup Setup => _setup ?? throw new WorkerStateLostException($"Worker group {this.GetPrimaryKeyString()} was not initialized (was its silo restarted?)");
 
-    private async Task<ShardGradient[]> ComputeAsync(int epoch, int stepInEpoch, long step, long version, float[] weights)
+    private async Task<ShardGradient[]> ComputeAsync(int epoch, int stepInEpoch, long step, long version, float[] weights, int localSteps)
     {
-        var request = new StepRequest { Epoch = epoch, StepInEpoch = stepInEpoch, GlobalStep = step, Version = version, Weights = FloatBlock.Own(weights) };
+        var request = new StepRequest
+        {
+            Epoch = epoch, StepInEpoch = stepInEpoch, GlobalStep = step, Version = version, Weights = FloatBlock.Own(weights), LocalSteps = localSteps,
+        };
         return _workers.Length == 1
             ? [await _workers[0].ComputeGradientAsync(request)]
             : await Task.WhenAll(_workers.Select(w => w.ComputeGradientAsync(request)));
@@ -155,10 +159,10 @@ public sealed class WorkerGroupGrain(DataPlaneService dataPlane) : Grain, IWorke
     /// <summary>Σ (n_k / n)·g_k over this silo's shards, n the whole batch, written into the group's
     /// block and published with the step as its tag: the same sum, bit for bit, that the parameter
     /// server would form from the shards themselves.</summary>
-    private void Combine(GroupSetup setup, int stepInEpoch, long step, ShardGradient[] shards)
+    private void Combine(GroupSetup setup, int stepInEpoch, long step, int localSteps, ShardGradient[] shards)
     {
         var segment = _partial!.For(step);
-        var batch = BatchPlan.Batch(_info.Workers[0].TrainCount, setup.Spec.GlobalBatchSize, stepInEpoch).Length;
+        var batch = BatchPlan.RoundSamples(_info.Workers[0].TrainCount, setup.Spec.GlobalBatchSize, stepInEpoch, localSteps);
         var n = 0;
         foreach (var shard in shards)
         {

@@ -69,11 +69,12 @@ internal sealed class JobCluster(IGrainFactory grains, DataPlane.DataPlaneServic
 
     private GroupSetup GroupSetup(int group) => new() { JobId = jobId, Group = group, Groups = groups, Spec = spec, StartStep = _startStep };
 
-    private GroupStep Request(int epoch, int stepInEpoch, long step) => new()
+    private GroupStep Request(int epoch, int stepInEpoch, long step, int localSteps = 1) => new()
     {
         Epoch = epoch,
         StepInEpoch = stepInEpoch,
         GlobalStep = step,
+        LocalSteps = localSteps,
         Version = Version,
         Weights = _weights.Select(w => w.Weights).ToArray(),
         // One silo holding the job, its one group and its one slice: the workers' gradients go
@@ -81,16 +82,19 @@ internal sealed class JobCluster(IGrainFactory grains, DataPlane.DataPlaneServic
         Inline = groups == 1 && _weights[0].Silo == _jobSilo && _groupInfos[0] is { Workers.Count: > 0 } g && g.Workers.All(x => x.Silo == _jobSilo),
     };
 
-    /// <summary>One step: the groups' gradients, then the slices' update.</summary>
-    public async Task<(GroupGradient[] Groups, double GroupSeconds)> ComputeAsync(int epoch, int stepInEpoch, long step, CancellationToken cancellation)
+    /// <summary>One step (or round of <paramref name="localSteps"/> local steps): the groups' gradients.</summary>
+    public async Task<(GroupGradient[] Groups, double GroupSeconds)> ComputeAsync(int epoch, int stepInEpoch, long step, int localSteps, CancellationToken cancellation)
     {
-        var request = Request(epoch, stepInEpoch, step);
+        var request = Request(epoch, stepInEpoch, step, localSteps);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         if (request.Inline && dataPlane.TryGetArray(request.Weights[0], out var weights))
         {
             // Everything in this silo: the job asks the workers itself, as the group would, and
             // saves a hop per step (tens of microseconds, a third of a small network's step).
-            var work = new StepRequest { Epoch = epoch, StepInEpoch = stepInEpoch, GlobalStep = step, Version = request.Version, Weights = FloatBlock.Own(weights) };
+            var work = new StepRequest
+            {
+                Epoch = epoch, StepInEpoch = stepInEpoch, GlobalStep = step, Version = request.Version, Weights = FloatBlock.Own(weights), LocalSteps = localSteps,
+            };
             var shards = await WithGroupRecoveryAsync(0, cancellation, () => Task.WhenAll(_workerGrains.Select(w => w.ComputeGradientAsync(work))));
             return ([GroupGradients.FromShards(0, step, shards) with { Shards = shards }], clock.Elapsed.TotalSeconds);
         }
@@ -100,13 +104,13 @@ internal sealed class JobCluster(IGrainFactory grains, DataPlane.DataPlaneServic
 
     /// <summary>Applies step <paramref name="step"/> on every slice. A group's block that cannot be
     /// read (its silo died after answering) sends the step back to the groups, then applies again.</summary>
-    public async Task<SliceWeights[]> ApplyAsync(int epoch, int stepInEpoch, long step, GroupGradient[] answers, CancellationToken cancellation)
+    public async Task<SliceWeights[]> ApplyAsync(int epoch, int stepInEpoch, long step, int localSteps, GroupGradient[] answers, CancellationToken cancellation)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                var apply = new SliceStep { GlobalStep = step, Groups = answers };
+                var apply = new SliceStep { GlobalStep = step, Groups = answers, LocalSteps = localSteps };
                 var weights = await Task.WhenAll(_slices.Select(s => s.ApplyAsync(apply)));
                 CheckVersions(weights);
                 return _weights = weights;
@@ -116,7 +120,7 @@ internal sealed class JobCluster(IGrainFactory grains, DataPlane.DataPlaneServic
                 logger.LogWarning("Job {JobId}: applying step {Step} failed ({Error}); asking the groups again (attempt {Attempt})", jobId, step, e.Message, attempt);
                 await Task.Delay(TimeSpan.FromSeconds(Math.Min(10, attempt)), cancellation);
                 // A lost group is recovered (set up again) and recomputes; live ones answer from their cache.
-                answers = (await ComputeAsync(epoch, stepInEpoch, step, cancellation)).Groups;
+                answers = (await ComputeAsync(epoch, stepInEpoch, step, localSteps, cancellation)).Groups;
             }
         }
     }
@@ -126,7 +130,8 @@ internal sealed class JobCluster(IGrainFactory grains, DataPlane.DataPlaneServic
     /// the data plane: one call to each per run, none per step. A failure anywhere in the run (a silo
     /// lost, a block that never came) is thrown as it is; the job rolls back to the last epoch.
     /// </summary>
-    public async Task<(GroupRunResult[] Groups, SliceWeights[] Slices)> RunAsync(int epoch, int stepInEpoch, long step, int count)
+    /// <param name="count">Steps in the run, or rounds of <paramref name="localSteps"/> local steps each.</param>
+    public async Task<(GroupRunResult[] Groups, SliceWeights[] Slices)> RunAsync(int epoch, int stepInEpoch, long step, int count, int localSteps)
     {
         var run = new GroupRun
         {
@@ -134,10 +139,11 @@ internal sealed class JobCluster(IGrainFactory grains, DataPlane.DataPlaneServic
             FirstStepInEpoch = stepInEpoch,
             FirstStep = step,
             Steps = count,
+            LocalSteps = localSteps,
             FirstVersion = Version,
             SliceBuffers = _weights.SelectMany(w => w.Buffers).ToArray(),
         };
-        var sliceRun = new SliceRun { FirstStep = step, Steps = count, Partials = _groupInfos.Select(g => g!.Partial).ToArray() };
+        var sliceRun = new SliceRun { FirstStep = step, Steps = count, LocalSteps = localSteps, Partials = _groupInfos.Select(g => g!.Partial).ToArray() };
         var groupsDone = Task.WhenAll(_groups.Select(g => g.RunAsync(run)));
         var slicesDone = Task.WhenAll(_slices.Select(s => s.RunAsync(sliceRun)));
         try

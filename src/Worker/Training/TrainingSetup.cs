@@ -14,6 +14,9 @@ public sealed record TrainingSetup(JobSpec Spec, NetworkSpec Network, ModelSpec 
     /// <summary>More workers than this is a typo rather than a plan.</summary>
     public const int MaxWorkers = 256;
 
+    /// <summary>Local steps between averaging rounds beyond this average too rarely to train well.</summary>
+    public const int MaxSyncEvery = 1000;
+
     /// <summary>
     /// The weights (and each gradient) travel as one message per step; Orleans closes a connection
     /// over a 100 MB message. 16 M parameters (64 MB) keeps every payload well below that.
@@ -121,6 +124,11 @@ public sealed record TrainingSetup(JobSpec Spec, NetworkSpec Network, ModelSpec 
         if (spec.MaxSteps < 0)
         {
             return Fail(nameof(JobSpec.MaxSteps), $"must be 0 (no limit) or more, not {spec.MaxSteps}");
+        }
+
+        if (spec.SyncEvery is < 1 or > MaxSyncEvery)
+        {
+            return Fail(nameof(JobSpec.SyncEvery), $"must be from 1 (every step) to {MaxSyncEvery} local steps, not {spec.SyncEvery}");
         }
 
         var model = new ModelSpec(network, loss);
