@@ -121,6 +121,7 @@ public sealed class JobLifecycleTests(ClusterFixture fixture, ITestOutputHelper 
     [InlineData("Dataset", "no-such-folder")]
     [InlineData("SyncEvery", "0")]
     [InlineData("SyncEvery", "1001")]
+    [InlineData("Wire", "fp8")]
     public async Task InvalidSpec_IsRejected_NamingTheField(string field, string value)
     {
         var spec = Jobs.Small(workers: 2);
@@ -136,6 +137,7 @@ public sealed class JobLifecycleTests(ClusterFixture fixture, ITestOutputHelper 
             "Workers" => spec with { Workers = int.Parse(value) },
             "Dataset" => spec with { Dataset = value },
             "SyncEvery" => spec with { SyncEvery = int.Parse(value) },
+            "Wire" => spec with { Wire = value },
             _ => throw new ArgumentOutOfRangeException(nameof(field)),
         };
         var job = Client.GetGrain<IJobGrain>(Jobs.NewId("invalid"));

@@ -26,7 +26,8 @@ internal sealed record ClusterEpoch(double SamplesPerSecond, int Silos, StepTimi
 /// </summary>
 internal static class ClusterBenchmark
 {
-    public static async Task<ClusterEpoch> RunEpochAsync(IClusterClient client, NetworkSpec spec, int batch, int workers, int syncEvery, CancellationToken cancellation)
+    public static async Task<ClusterEpoch> RunEpochAsync(IClusterClient client, NetworkSpec spec, int batch, int workers, int syncEvery, string wire,
+        CancellationToken cancellation)
     {
         var job = new JobSpec
         {
@@ -35,6 +36,7 @@ internal static class ClusterBenchmark
             GlobalBatchSize = batch,
             Workers = workers,
             SyncEvery = syncEvery,
+            Wire = wire,
             Seed = 1,
             TestLimit = 2000, // evaluation is not timed; keep it short
         };

@@ -53,7 +53,7 @@ internal static class BenchCommand
         var cluster = new List<ClusterBenchResult>();
         foreach (var ((spec, batch), timer) in configs.Zip(timers))
         {
-            await ClusterBenchmark.RunEpochAsync(client, spec, batch, workers, parse.GetValue(SyncEvery), cancellation); // warm-up
+            await ClusterBenchmark.RunEpochAsync(client, spec, batch, workers, parse.GetValue(SyncEvery), WireOption.Validate(parse.GetValue(Wire)), cancellation); // warm-up
             var localSeconds = new List<double>();
             var clusterEpochs = new List<ClusterEpoch>();
             for (var e = 0; e < epochs; e++)
@@ -63,7 +63,7 @@ internal static class BenchCommand
                 {
                     localSeconds.Add(timer.TimeEpoch());
                 }
-                clusterEpochs.Add(await ClusterBenchmark.RunEpochAsync(client, spec, batch, workers, parse.GetValue(SyncEvery), cancellation));
+                clusterEpochs.Add(await ClusterBenchmark.RunEpochAsync(client, spec, batch, workers, parse.GetValue(SyncEvery), WireOption.Validate(parse.GetValue(Wire)), cancellation));
                 if (e % 2 == 1)
                 {
                     localSeconds.Add(timer.TimeEpoch());
@@ -115,6 +115,8 @@ internal static class BenchCommand
 
     private static readonly Option<int> SyncEvery = SyncEveryOption.Create();
 
+    private static readonly Option<string> Wire = WireOption.Create();
+
     public static Command Create()
     {
         var model = new Option<string?>("--model") { Description = "Run one network, e.g. 784-256-256-10 (default: the seed and the wide network)." };
@@ -127,7 +129,7 @@ internal static class BenchCommand
         var workers = new Option<int?>("--workers") { Description = "Also train over this many worker grains (on the cluster at --gateway, else an embedded silo) and show where each step's time goes." };
         var command = new Command("bench", "Measure training speed on MNIST: samples/s over full epochs, GFLOP/s, bytes allocated per step; --workers K also over K worker grains, with where each step's time goes.")
         {
-            model, batch, epochs, threads, data, json, dense, workers, LinkGbit, SyncEvery,
+            model, batch, epochs, threads, data, json, dense, workers, LinkGbit, SyncEvery, Wire,
         };
         ClusterCommandOptions.AddTo(command);
         command.SetAction((parse, cancellation) => UserError.GuardAsync(async () =>

@@ -15,7 +15,7 @@ namespace DistTrain.Client.Commands;
 /// </summary>
 internal static class ClusterTrain
 {
-    public static async Task<int> RunAsync(ParseResult parse, TrainSettings settings, int workers, int syncEvery, bool detach, CancellationToken cancellation)
+    public static async Task<int> RunAsync(ParseResult parse, TrainSettings settings, int workers, int syncEvery, string wire, bool detach, CancellationToken cancellation)
     {
         UserError.Require(workers > 0, "--workers", $"must be at least 1; got {workers}.");
         SyncEveryOption.Validate(syncEvery);
@@ -38,6 +38,7 @@ internal static class ClusterTrain
             Workers = workers,
             Seed = options.Seed,
             SyncEvery = syncEvery,
+            Wire = wire,
         };
 
         var gateways = GatewayList.Parse(parse.GetValue(ClusterCommandOptions.Gateway));

@@ -32,12 +32,13 @@ internal static class SubmitCommand
         var testLimit = new Option<int>("--test-limit") { Description = "Evaluate on the first N test samples (0: all)" };
         var maxSteps = new Option<int>("--max-steps") { Description = "Stop after N steps (0: no limit)" };
         var syncEvery = SyncEveryOption.Create();
+        var wire = WireOption.Create();
         var wait = new Option<bool>("--wait") { Description = "Follow the job until it ends; exit code tells how it ended" };
 
         var command = new Command("submit", "Submit a training job to the cluster")
         {
             id, network, activation, loss, lr, momentum, nesterov, weightDecay, dataset, epochs, batch, workers, seed,
-            trainLimit, testLimit, maxSteps, syncEvery, wait,
+            trainLimit, testLimit, maxSteps, syncEvery, wire, wait,
         };
         ClusterCommandOptions.AddTo(command);
         command.SetAction((parse, cancellationToken) => UserError.GuardAsync(async () =>
@@ -60,6 +61,7 @@ internal static class SubmitCommand
                 TestLimit = parse.GetValue(testLimit),
                 MaxSteps = parse.GetValue(maxSteps),
                 SyncEvery = parse.GetValue(syncEvery),
+                Wire = WireOption.Validate(parse.GetValue(wire)),
             };
 
             await using var connection = await ClusterCommandOptions.ConnectAsync(parse, cancellationToken);

@@ -15,3 +15,20 @@ internal static class SyncEveryOption
     public static void Validate(int h) =>
         UserError.Require(h is >= 1 and <= 1000, "--sync-every", $"must be from 1 to 1000 local steps; got {h}.");
 }
+
+/// <summary>`--wire fp32|bf16`: what crosses between silos.</summary>
+internal static class WireOption
+{
+    public static Option<string> Create() => new("--wire")
+    {
+        Description = "What crosses between silos: fp32 (exact) or bf16 (half the bytes, rounded with error feedback).",
+        DefaultValueFactory = _ => "fp32",
+    };
+
+    public static string Validate(string? wire) => wire?.ToLowerInvariant() switch
+    {
+        "fp32" => "fp32",
+        "bf16" => "bf16",
+        _ => throw new ArgumentException($"--wire: must be fp32 or bf16; got '{wire}'."),
+    };
+}

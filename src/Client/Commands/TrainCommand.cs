@@ -15,6 +15,7 @@ internal static class TrainCommand
         var threads = new Option<int>("--threads") { Description = "Cores for --local training (0 = all).", DefaultValueFactory = _ => 0 };
         var workers = new Option<int>("--workers") { Description = "Worker grains (data shards) on the cluster.", DefaultValueFactory = _ => 2 };
         var syncEvery = SyncEveryOption.Create();
+        var wire = WireOption.Create();
         var detach = new Option<bool>("--detach") { Description = "Submit to the cluster, print the job id and return (follow it with `watch ID`)." };
         var command = new Command("train", "Train a network with data-parallel SGD over worker grains (on the cluster, or an embedded silo when none answers; --local: in this process). Default: 784-16-16-10 on the shipped MNIST.");
         foreach (var option in settings.All)
@@ -26,15 +27,18 @@ internal static class TrainCommand
         command.Options.Add(workers);
         command.Options.Add(detach);
         command.Options.Add(syncEvery);
+        command.Options.Add(wire);
         ClusterCommandOptions.AddTo(command);
         command.SetAction((parse, cancellation) => UserError.GuardAsync(() =>
         {
             if (parse.GetValue(local))
             {
                 UserError.Require(parse.GetValue(syncEvery) == 1, "--sync-every", "is for training over worker grains; --local trains synchronously.");
+                UserError.Require(WireOption.Validate(parse.GetValue(wire)) == "fp32", "--wire", "is for training over worker grains; --local moves nothing between silos.");
                 return Task.FromResult(RunLocal(parse, settings, parse.GetValue(threads)));
             }
-            return ClusterTrain.RunAsync(parse, settings, parse.GetValue(workers), parse.GetValue(syncEvery), parse.GetValue(detach), cancellation);
+            return ClusterTrain.RunAsync(parse, settings, parse.GetValue(workers), parse.GetValue(syncEvery), WireOption.Validate(parse.GetValue(wire)),
+                parse.GetValue(detach), cancellation);
         }));
         return command;
     }

@@ -47,4 +47,8 @@ public sealed record JobSpec
     /// <summary>Local SGD: each worker takes this many plain-SGD steps on its own shards between two
     /// averaging rounds (1: synchronous SGD, every step averaged; the default and exact).</summary>
     [Id(15)] public int SyncEvery { get; init; } = 1;
+
+    /// <summary>What crosses between silos: "fp32" (exact) or "bf16" (rounded to bfloat16, half
+    /// the bytes, with error feedback). Within one silo nothing is rounded.</summary>
+    [Id(16)] public string Wire { get; init; } = "fp32";
 }

@@ -46,4 +46,16 @@ public sealed record BlockRef
 
     /// <summary>The segment is a file in the owner host's shared memory (else only its process and the network reach it).</summary>
     [Id(5)] public bool Shared { get; init; }
+
+    /// <summary>How the values are stored: fp32, or bfloat16 packed two to a float's four bytes.</summary>
+    [Id(6)] public BlockEncoding Encoding { get; init; }
+
+    /// <summary>Values in the block: <see cref="Length"/> for fp32, up to twice that for bfloat16.</summary>
+    [Id(7)] public int Elements { get; init; }
+}
+
+public enum BlockEncoding
+{
+    Fp32 = 0,
+    Bf16 = 1,
 }

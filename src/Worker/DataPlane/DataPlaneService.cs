@@ -93,12 +93,52 @@ public sealed class DataPlaneService : IDisposable
         Task.Delay(TimeSpan.FromMinutes(1)).ContinueWith(_ => segment.Dispose(), TaskScheduler.Default);
     }
 
+    /// <summary>A new segment for <paramref name="elements"/> bfloat16 values (two to a float's bytes).</summary>
+    public Segment CreateBf16(int elements, bool shared) => Create((elements + 1) / 2, shared).AsBf16(elements);
+
     public BlockRef RefOf(Segment segment) => segment.RefFor(Address);
+
+    /// <summary>
+    /// Values [offset, offset + destination.Length) of the block as floats, whatever its encoding:
+    /// fp32 copied as it is, bfloat16 widened (exactly) on the way. <paramref name="offset"/> of a
+    /// bfloat16 block is even: values travel two to a float's four bytes.
+    /// </summary>
+    public async ValueTask ReadValuesAsync(BlockRef block, long tag, int offset, Memory<float> destination, bool wait)
+    {
+        if (block.Encoding == BlockEncoding.Fp32)
+        {
+            await ReadAsync(block, tag, offset, destination, wait);
+            return;
+        }
+        if (block.Encoding != BlockEncoding.Bf16 || offset < 0 || offset % 2 != 0 || (long)offset + destination.Length > block.Elements
+            || block.Elements > 2L * block.Length)
+        {
+            throw new DataPlaneException($"values [{offset}, {(long)offset + destination.Length}) cannot be read from block {block.Segment} ({block.Encoding}, {block.Elements} values)");
+        }
+        var pairs = (destination.Length + 1) / 2;
+        var (found, view) = await ViewAsync(block, tag, offset / 2, pairs, wait);
+        if (found)
+        {
+            DistTrain.Core.Kernels.BFloat16.Widen(System.Runtime.InteropServices.MemoryMarshal.Cast<float, ushort>(view.Span)[..destination.Length], destination.Span);
+            await ViewAsync(block, tag, offset / 2, pairs, wait: false, count: false); // the tag again
+            return;
+        }
+        var received = System.Buffers.ArrayPool<float>.Shared.Rent(pairs);
+        try
+        {
+            await ReadAsync(block, tag, offset / 2, received.AsMemory(0, pairs), wait);
+            DistTrain.Core.Kernels.BFloat16.Widen(System.Runtime.InteropServices.MemoryMarshal.Cast<float, ushort>(received.AsSpan(0, pairs))[..destination.Length], destination.Span);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(received);
+        }
+    }
 
     /// <summary>The block's own array when it lives in this process as one (no copy at all).</summary>
     public bool TryGetArray(BlockRef block, out float[] array)
     {
-        if (InProcess(block) && ProcessSegments.TryGetValue(block.Segment, out var segment) && segment.Array is { } a
+        if (block.Encoding == BlockEncoding.Fp32 && InProcess(block) && ProcessSegments.TryGetValue(block.Segment, out var segment) && segment.Array is { } a
             && segment.Id == block.SegmentId && a.Length == block.Length && segment.Tag == block.Tag)
         {
             array = a;

@@ -22,6 +22,7 @@ public abstract unsafe class Segment : IDisposable
         Name = name;
         Id = id;
         Length = length;
+        Elements = length;
         Header = header;
         _floats = new PointerMemory<float>(data, length);
         _bytes = new PointerMemory<byte>((byte*)data, checked(length * sizeof(float)));
@@ -33,6 +34,26 @@ public abstract unsafe class Segment : IDisposable
     public long Id { get; }
 
     public int Length { get; }
+
+    public BlockEncoding Encoding { get; private set; }
+
+    /// <summary>Values held: <see cref="Length"/> floats, or up to twice as many bfloat16s.</summary>
+    public int Elements { get; private set; }
+
+    /// <summary>The bfloat16 values of a <see cref="BlockEncoding.Bf16"/> segment.</summary>
+    public Span<ushort> Halves => MemoryMarshal.Cast<float, ushort>(Floats)[..Elements];
+
+    /// <summary>This segment holding <paramref name="elements"/> bfloat16 values instead of floats.</summary>
+    internal Segment AsBf16(int elements)
+    {
+        if (elements > 2L * Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(elements), $"{elements} bfloat16 values do not fit {Length} floats.");
+        }
+        Encoding = BlockEncoding.Bf16;
+        Elements = elements;
+        return this;
+    }
 
     /// <summary>A file in the host's shared memory that other processes can map.</summary>
     public abstract bool Shared { get; }
@@ -84,6 +105,8 @@ public abstract unsafe class Segment : IDisposable
         Length = Length,
         Tag = Tag,
         Shared = Shared,
+        Encoding = Encoding,
+        Elements = Elements,
     };
 
     /// <summary>Names are "disttrain-{pid}-{16 hex digits}": nothing a hostile reference could turn into another path.</summary>

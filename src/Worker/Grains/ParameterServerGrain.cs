@@ -26,6 +26,9 @@ public sealed class ParameterServerGrain(CheckpointStore checkpoints, DataPlaneS
     private int _start, _length, _parameterCount;
     private SgdOptimizer? _optimizer;
     private StepBuffers<Segment>? _weights;
+    // bf16 on the wire: the slice's own fp32 weights (v and v+1); what it publishes are these
+    // rounded, and what rounding drops stays here, carried into the next step.
+    private StepBuffers<float[]>? _master;
     private SliceWeights _current = new();
     private float[] _mean = [];
     private float[][] _received = [];
@@ -63,7 +66,7 @@ public sealed class ParameterServerGrain(CheckpointStore checkpoints, DataPlaneS
         {
             var network = Prepare(setup);
             var weights = ParameterInit.Initialize(network, setup.Spec.Seed);
-            weights.AsSpan(_start, _length).CopyTo(_weights!.For(0).Floats);
+            weights.AsSpan(_start, _length).CopyTo(Values(0));
             Publish(version: 0, appliedStep: -1, updateSeconds: 0, fetchSeconds: 0);
         }
         return Task.FromResult(_current);
@@ -90,7 +93,7 @@ public sealed class ParameterServerGrain(CheckpointStore checkpoints, DataPlaneS
                 $"The checkpoint of job {JobId} holds {checkpoint.Velocity.Length} momentum values; the optimizer needs {(_optimizer.Velocity.Length == 0 ? "none" : "one per parameter")}");
         }
         _optimizer.RestoreState(velocity, checkpoint.OptimizerSteps);
-        checkpoint.Weights.Span.Slice(_start, _length).CopyTo(_weights!.For(checkpoint.Version).Floats);
+        checkpoint.Weights.Span.Slice(_start, _length).CopyTo(Values(checkpoint.Version));
         Publish(checkpoint.Version, checkpoint.AppliedStep, updateSeconds: 0, fetchSeconds: 0);
         return Task.FromResult(_current);
     }
@@ -107,7 +110,16 @@ public sealed class ParameterServerGrain(CheckpointStore checkpoints, DataPlaneS
         _parameterCount = training.Network.ParameterCount;
         (_start, _length) = BatchPlan.VectorPart(_parameterCount, setup.Slice, setup.Slices);
         _optimizer = new SgdOptimizer(training.Sgd, _length);
-        _weights = new StepBuffers<Segment>(dataPlane.Create(_length, setup.Shared), dataPlane.Create(_length, setup.Shared));
+        if (setup.Shared && setup.Spec.Wire == "bf16")
+        {
+            _weights = new StepBuffers<Segment>(dataPlane.CreateBf16(_length, shared: true), dataPlane.CreateBf16(_length, shared: true));
+            _master = new StepBuffers<float[]>(new float[_length], new float[_length]);
+        }
+        else
+        {
+            _weights = new StepBuffers<Segment>(dataPlane.Create(_length, setup.Shared), dataPlane.Create(_length, setup.Shared));
+            _master = null;
+        }
         _mean = new float[_length];
         _setup = setup;
         return training.Network;
@@ -121,7 +133,7 @@ public sealed class ParameterServerGrain(CheckpointStore checkpoints, DataPlaneS
     {
         Version = _current.Version,
         AppliedStep = _current.AppliedStep,
-        Weights = _weights is null ? FloatBlock.Empty : FloatBlock.CopyOf(_weights.For(_current.Version).Floats),
+        Weights = _weights is null ? FloatBlock.Empty : FloatBlock.CopyOf(PublishedValues(_current.Version)),
     });
 
     public Task<ParameterCheckpoint> GetCheckpointAsync()
@@ -131,7 +143,7 @@ public sealed class ParameterServerGrain(CheckpointStore checkpoints, DataPlaneS
         {
             Version = _current.Version,
             AppliedStep = _current.AppliedStep,
-            Weights = FloatBlock.CopyOf(_weights!.For(_current.Version).Floats),
+            Weights = FloatBlock.CopyOf(Values(_current.Version)),
             Velocity = FloatBlock.CopyOf(optimizer.Velocity),
             OptimizerSteps = optimizer.StepCount,
         });
@@ -169,9 +181,9 @@ public sealed class ParameterServerGrain(CheckpointStore checkpoints, DataPlaneS
         Prepare(groups, groups);
         foreach (var partial in run.Partials)
         {
-            if (partial.Length != _parameterCount)
+            if (partial.Elements != _parameterCount)
             {
-                throw new InvalidOperationException($"A group's gradient block holds {partial.Length} values for {_parameterCount} parameters");
+                throw new InvalidOperationException($"A group's gradient block holds {partial.Elements} values for {_parameterCount} parameters");
             }
         }
         double fetch = 0, update = 0;
@@ -194,7 +206,7 @@ public sealed class ParameterServerGrain(CheckpointStore checkpoints, DataPlaneS
             }
             fetch += Stopwatch.GetElapsedTime(clock).TotalSeconds;
             update += Update(optimizer, groups, version);
-            _weights!.For(version + 1).Publish(version + 1); // the groups wait for this tag
+            PublishValues(version + 1); // the groups wait for this tag
         }
         Publish(version, run.FirstStep + (long)run.Steps * h - 1, update, fetch);
         return _current;
@@ -205,12 +217,17 @@ public sealed class ParameterServerGrain(CheckpointStore checkpoints, DataPlaneS
     /// <summary>This slice's part of group <paramref name="group"/>'s gradient of <paramref name="step"/>.</summary>
     private async ValueTask<ReadOnlyMemory<float>> GatherAsync(BlockRef partial, int group, long step)
     {
+        var buffer = _received[group] ??= GC.AllocateUninitializedArray<float>(_length, pinned: true);
+        if (partial.Encoding != BlockEncoding.Fp32)
+        {
+            await dataPlane.ReadValuesAsync(partial, step, _start, buffer, wait: true); // widened on the way
+            return buffer;
+        }
         var (found, view) = await dataPlane.ViewAsync(partial, step, _start, _length, wait: true);
         if (found)
         {
             return view;
         }
-        var buffer = _received[group] ??= GC.AllocateUninitializedArray<float>(_length, pinned: true);
         await dataPlane.ReadAsync(partial, step, _start, buffer, wait: true);
         return buffer;
     }
@@ -220,8 +237,8 @@ public sealed class ParameterServerGrain(CheckpointStore checkpoints, DataPlaneS
     private double Update(SgdOptimizer optimizer, int termCount, long version)
     {
         var clock = Stopwatch.StartNew();
-        var current = _weights!.For(version);
-        var next = _weights.For(version + 1);
+        var current = ValuesMemory(version);
+        var next = ValuesMemory(version + 1);
         var terms = _terms;
         var ends = _groupEnds;
         var mean = _mean;
@@ -230,7 +247,7 @@ public sealed class ParameterServerGrain(CheckpointStore checkpoints, DataPlaneS
         var parts = Math.Max(1, Math.Min(Environment.ProcessorCount, length / 4096));
         if (parts == 1)
         {
-            optimizer.StepRangeFromGroups(terms.AsSpan(0, termCount), ends, current.Floats, next.Floats, mean, 0);
+            optimizer.StepRangeFromGroups(terms.AsSpan(0, termCount), ends, current.Span, next.Span, mean, 0);
         }
         else
         {
@@ -239,7 +256,7 @@ public sealed class ParameterServerGrain(CheckpointStore checkpoints, DataPlaneS
             Parallel.For(0, parts, new ParallelOptions { TaskScheduler = TaskScheduler.Default }, part =>
             {
                 var (start, count) = BatchPlan.VectorPart(length, part, parts);
-                optimizer.StepRangeFromGroups(terms.AsSpan(0, termCount), ends, current.Floats.Slice(start, count), next.Floats.Slice(start, count),
+                optimizer.StepRangeFromGroups(terms.AsSpan(0, termCount), ends, current.Span.Slice(start, count), next.Span.Slice(start, count),
                     mean.AsSpan(start, count), start);
             });
         }
@@ -318,10 +335,39 @@ public sealed class ParameterServerGrain(CheckpointStore checkpoints, DataPlaneS
         return n;
     }
 
+    /// <summary>The slice's weights of <paramref name="version"/>: the published segment's floats
+    /// (fp32), or the slice's own fp32 copy behind the rounded ones (bf16).</summary>
+    private Span<float> Values(long version) => ValuesMemory(version).Span;
+
+    private Memory<float> ValuesMemory(long version) => _master is { } master ? master.For(version) : _weights!.For(version).Memory;
+
+    /// <summary>The weights the groups compute with: for bf16, the rounded values, widened.</summary>
+    private ReadOnlySpan<float> PublishedValues(long version)
+    {
+        if (_master is null)
+        {
+            return Values(version);
+        }
+        var values = new float[_length];
+        DistTrain.Core.Kernels.BFloat16.Widen(_weights!.For(version).Halves, values);
+        return values;
+    }
+
+    /// <summary>Makes <paramref name="version"/> visible to the groups: bf16 rounds it into its segment first.</summary>
+    private void PublishValues(long version)
+    {
+        var segment = _weights!.For(version);
+        if (_master is { } master)
+        {
+            DistTrain.Core.Kernels.BFloat16.Round(master.For(version), segment.Halves);
+        }
+        segment.Publish(version);
+    }
+
     private void Publish(long version, long appliedStep, double updateSeconds, double fetchSeconds)
     {
         var segment = _weights!.For(version);
-        segment.Publish(version);
+        PublishValues(version);
         _current = new SliceWeights
         {
             Slice = _setup!.Slice,

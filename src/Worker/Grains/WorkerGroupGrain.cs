@@ -33,6 +33,7 @@ public sealed class WorkerGroupGrain(DataPlaneService dataPlane) : Grain, IWorke
     private GradientTerm[] _terms = [];
     private readonly int[] _end = new int[1];
     private ValueTask[] _reads = [];
+    private float[]? _exact, _residual; // bf16 on the wire: the fp32 sum, and what rounding dropped so far
 
     public async Task<GroupInfo> InitializeAsync(GroupSetup setup)
     {
@@ -56,11 +57,13 @@ public sealed class WorkerGroupGrain(DataPlaneService dataPlane) : Grain, IWorke
         _terms = new GradientTerm[workers.Length];
         _last = null;
         _weightsVersion = -1;
-        if (_partial is null || _partial.For(0).Length != _parameterCount)
-        {
-            RetirePartial();
-            _partial = new StepBuffers<Segment>(dataPlane.Create(_parameterCount, shared: setup.Groups > 1));
-        }
+        // bf16 on the wire: what this group sends is rounded, and what rounding drops is added to
+        // its next gradient (error feedback); a fresh set-up starts with nothing carried over.
+        var bf16 = setup.Groups > 1 && setup.Spec.Wire == "bf16";
+        RetirePartial();
+        _partial = new StepBuffers<Segment>(bf16 ? dataPlane.CreateBf16(_parameterCount, shared: true) : dataPlane.Create(_parameterCount, shared: setup.Groups > 1));
+        _exact = bf16 ? new float[_parameterCount] : null;
+        _residual = bf16 ? new float[_parameterCount] : null;
         _info = new GroupInfo { Workers = infos, Partial = dataPlane.RefOf(_partial.For(0)) };
         _setup = setup;
         return _info;
@@ -176,7 +179,15 @@ public sealed class WorkerGroupGrain(DataPlaneService dataPlane) : Grain, IWorke
             }
         }
         _end[0] = n;
-        GradientAverage.CombineGroups(_terms.AsSpan(0, n), _end, segment.Floats, 0);
+        if (_exact is null)
+        {
+            GradientAverage.CombineGroups(_terms.AsSpan(0, n), _end, segment.Floats, 0);
+        }
+        else
+        {
+            GradientAverage.CombineGroups(_terms.AsSpan(0, n), _end, _exact, 0);
+            DistTrain.Core.Kernels.BFloat16.RoundWithFeedback(_exact, _residual, segment.Halves);
+        }
         segment.Publish(step);
     }
 
@@ -195,7 +206,7 @@ public sealed class WorkerGroupGrain(DataPlaneService dataPlane) : Grain, IWorke
         var length = 0L;
         foreach (var slice in slices)
         {
-            length += slice.Length;
+            length += slice.Elements;
         }
         if (length != _parameterCount)
         {
@@ -215,8 +226,8 @@ public sealed class WorkerGroupGrain(DataPlaneService dataPlane) : Grain, IWorke
             var start = 0;
             for (var s = 0; s < slices.Count; s++)
             {
-                _reads[s] = dataPlane.ReadAsync(slices[s], version, 0, _weights.AsMemory(start, slices[s].Length), wait);
-                start += slices[s].Length;
+                _reads[s] = dataPlane.ReadValuesAsync(slices[s], version, 0, _weights.AsMemory(start, slices[s].Elements), wait);
+                start += slices[s].Elements;
             }
             for (var s = 0; s < slices.Count; s++)
             {

@@ -126,6 +126,11 @@ public sealed record TrainingSetup(JobSpec Spec, NetworkSpec Network, ModelSpec 
             return Fail(nameof(JobSpec.MaxSteps), $"must be 0 (no limit) or more, not {spec.MaxSteps}");
         }
 
+        if (spec.Wire is not ("fp32" or "bf16"))
+        {
+            return Fail(nameof(JobSpec.Wire), $"must be fp32 or bf16, not \"{spec.Wire}\"");
+        }
+
         if (spec.SyncEvery is < 1 or > MaxSyncEvery)
         {
             return Fail(nameof(JobSpec.SyncEvery), $"must be from 1 (every step) to {MaxSyncEvery} local steps, not {spec.SyncEvery}");
