@@ -28,14 +28,12 @@ namespace DistTrain.Worker.Grains;
 /// </remarks>
 [Reentrant]
 public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints, DataPlaneService dataPlane, IHostApplicationLifetime silo, ILogger<JobGrain> logger)
-    : Grain, IJobGrain
+    : Grain, IJobGrain, IEpochObserver
 {
     private readonly List<Channel<JobProgress>> _watchers = [];
     private readonly List<EpochSummary> _epochs = [];
-    private readonly StepTimer _timings = new();
-    private readonly TrafficMeter _traffic = new();
+    private EpochLoop? _loop;
     private ParameterCheckpoint _lastCheckpoint = new();
-    private int _runSteps = 8;
     private static readonly long StepPublishInterval = Stopwatch.Frequency / 20;
     private long _lastStepPublished = long.MinValue / 2;
     private readonly CancellationTokenSource _cancel = new();
@@ -224,6 +222,7 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
             }
 
             _status = _status with { StepsPerEpoch = stepsPerEpoch, TotalSteps = totalSteps };
+            _loop = new EpochLoop(cluster, spec, stepsPerEpoch, totalSteps, this);
             // The last epoch's end, kept in memory too: a lost parameter-server slice rolls back to it.
             _lastCheckpoint = resume ?? await cluster.CheckpointAsync();
             if (resume is null)
@@ -237,7 +236,7 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
             {
                 try
                 {
-                    await TrainEpochsAsync(cluster, spec, stepsPerEpoch, totalSteps, cancellation);
+                    await _loop.RunAsync(_epochs.Count, cancellation);
                     break;
                 }
                 catch (Exception e) when (e is ParameterSliceLostException or JobRollbackException && _status.Rollbacks < MaxRollbacks)
@@ -327,138 +326,33 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
         }
     }
 
-    /// <summary>Epochs from the one after the last finished, to the end of the job.</summary>
-    private async Task TrainEpochsAsync(JobCluster cluster, JobSpec spec, int stepsPerEpoch, long totalSteps, CancellationToken cancellation)
+    void IEpochObserver.OnSteps(int epoch, long step, double loss, double samplesPerSecond, long version, bool endOfRun)
     {
-        var step = cluster.AppliedStep + 1;
-        // Epochs count from 1, as in the local trainer: the epoch number also seeds the sample order.
-        for (var epoch = _epochs.Count + 1; epoch <= spec.Epochs && step < totalSteps; epoch++)
+        _status = _status with { Epoch = epoch, Step = step, Loss = loss, SamplesPerSecond = samplesPerSecond, WeightsVersion = version };
+        // Watchers redraw at most ~10 times a second; a step of a small network takes ~0.1 ms, and
+        // streaming every one of them would cost more than the step.
+        var now = Stopwatch.GetTimestamp();
+        if (endOfRun || now - _lastStepPublished >= StepPublishInterval)
         {
-            var clock = Stopwatch.StartNew();
-            double lossSum = 0;
-            long samples = 0;
-            var stepsThisEpoch = 0;
-            for (var b = (int)(step % stepsPerEpoch); cluster.RunsOnDataPlane && b < stepsPerEpoch && step < totalSteps;)
-            {
-                cancellation.ThrowIfCancellationRequested();
-                // Rounds of H local steps (H = 1: plain steps), all of one length within a run; the
-                // epoch's (or job's) last round may be shorter, and runs alone.
-                var left = (int)Math.Min(stepsPerEpoch - b, totalSteps - step);
-                var h = Math.Min(spec.SyncEvery, left);
-                var count = Math.Max(1, Math.Min(left / h, _runSteps));
-                var runStart = Stopwatch.GetTimestamp();
-                GroupRunResult[] groups;
-                SliceWeights[] slices;
-                try
-                {
-                    (groups, slices) = await cluster.RunAsync(epoch, b, step, count, h);
-                }
-                catch (Exception e) when (JobCluster.IsLoss(e) || e is ParameterSliceLostException)
-                {
-                    throw new JobRollbackException($"steps {step}–{step + (long)count * h - 1} failed: {e.Message}", e);
-                }
-                var seconds = Stopwatch.GetElapsedTime(runStart).TotalSeconds;
-                // Runs of about a tenth of a second: progress stays live and a cancel prompt.
-                _runSteps = Math.Clamp((int)(0.1 * count / Math.Max(seconds, 1e-6)), 1, 1024);
-                _timings.AddRun(groups, slices, count * h, seconds);
-                foreach (var traffic in groups.Select(g => g.Traffic).Concat(slices.Select(s => s.Traffic)))
-                {
-                    _traffic.Observe(traffic, step + (long)count * h);
-                }
-                for (var i = 0; i < count; i++, b += h, step += h)
-                {
-                    var stepSamples = groups.Sum(g => (long)g.Samples[i]);
-                    var loss = groups.Sum(g => g.LossSums[i]) / Math.Max(1, stepSamples);
-                    if (!double.IsFinite(loss))
-                    {
-                        throw new TrainingDivergedException(epoch, b + 1, (float)loss);
-                    }
-                    lossSum += loss * stepSamples;
-                    samples += stepSamples;
-                    stepsThisEpoch += h;
-                    _status = _status with { Loss = loss };
-                }
-                _status = _status with
-                {
-                    Epoch = epoch, Step = step, SamplesPerSecond = samples / Math.Max(clock.Elapsed.TotalSeconds, 1e-9), WeightsVersion = cluster.Version,
-                    Timings = _timings.Snapshot(), Traffic = _traffic.PerStep(),
-                };
-                Publish(Progress(ProgressKind.Step));
-            }
-
-            for (var b = (int)(step % stepsPerEpoch); !cluster.RunsOnDataPlane && b < stepsPerEpoch && step < totalSteps;)
-            {
-                cancellation.ThrowIfCancellationRequested();
-                var h = (int)Math.Min(spec.SyncEvery, Math.Min(stepsPerEpoch - b, totalSteps - step));
-                var stepStart = Stopwatch.GetTimestamp();
-                var (groups, groupSeconds) = await cluster.ComputeAsync(epoch, b, step, h, cancellation);
-                var slices = await cluster.ApplyAsync(epoch, b, step, h, groups, cancellation);
-                _timings.Add(groups, slices, groupSeconds, Stopwatch.GetElapsedTime(stepStart).TotalSeconds);
-                foreach (var traffic in groups.Select(g => g.Traffic).Concat(slices.Select(s => s.Traffic)))
-                {
-                    _traffic.Observe(traffic, step);
-                }
-
-                var (loss, stepSamples) = BatchLoss(groups);
-                if (!double.IsFinite(loss))
-                {
-                    throw new TrainingDivergedException(epoch, b + 1, (float)loss); // ends the job as Failed, with the reason
-                }
-                lossSum += loss * stepSamples; // weighted by samples, as the local trainer does
-                stepsThisEpoch += h;
-                samples += stepSamples;
-                b += h;
-                step += h;
-                var rate = samples / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
-                _status = _status with { Epoch = epoch, Step = step, Loss = loss, SamplesPerSecond = rate, WeightsVersion = cluster.Version };
-                // Watchers redraw at most ~10 times a second; a step of a small network takes
-                // ~0.1 ms, and streaming every one of them would cost more than the step.
-                var now = Stopwatch.GetTimestamp();
-                if (now - _lastStepPublished >= StepPublishInterval || b == stepsPerEpoch || step == totalSteps)
-                {
-                    _lastStepPublished = now;
-                    _status = _status with { Timings = _timings.Snapshot(), Traffic = _traffic.PerStep() };
-                    Publish(Progress(ProgressKind.Step));
-                }
-            }
-
-            var trainingSeconds = clock.Elapsed.TotalSeconds; // evaluation is not training time
-            var (tested, correct) = await cluster.EvaluateAsync(cancellation);
-            var accuracy = tested == 0 ? 0 : (double)correct / tested;
-            var summary = new EpochSummary
-            {
-                Epoch = epoch,
-                Steps = stepsThisEpoch,
-                TrainLoss = lossSum / Math.Max(samples, 1),
-                TestAccuracy = accuracy,
-                SamplesPerSecond = samples / Math.Max(trainingSeconds, 1e-9),
-            };
-            // The epoch counts once its state is kept: a slice lost before that redoes it.
-            _lastCheckpoint = await cluster.CheckpointAsync();
-            _epochs.Add(summary);
-            _status = _status with { Timings = _timings.Snapshot(), Traffic = _traffic.PerStep() };
-            Publish(Progress(ProgressKind.Epoch) with
-            {
-                Loss = summary.TrainLoss,
-                TestAccuracy = accuracy,
-                SamplesPerSecond = summary.SamplesPerSecond,
-            });
-            logger.LogInformation("Job {JobId}: epoch {Epoch} loss {Loss:F4} accuracy {Accuracy:P2}", JobId, epoch, summary.TrainLoss, summary.TestAccuracy);
-            await SaveCheckpointAsync(_lastCheckpoint);
+            _lastStepPublished = now;
+            _status = _status with { Timings = _loop!.Timings.Snapshot(), Traffic = _loop.Traffic.PerStep() };
+            Publish(Progress(ProgressKind.Step));
         }
     }
 
-    /// <summary>The count-weighted mean of the shards' mean losses, in shard order, and the batch's samples.</summary>
-    private static (double Loss, long Samples) BatchLoss(IReadOnlyList<GroupGradient> groups)
+    async Task IEpochObserver.OnEpochAsync(EpochSummary summary, ParameterCheckpoint state)
     {
-        double sum = 0;
-        long total = 0;
-        foreach (var shard in groups.SelectMany(g => g.Losses).OrderBy(l => l.Shard))
+        _lastCheckpoint = state;
+        _epochs.Add(summary);
+        _status = _status with { Timings = _loop!.Timings.Snapshot(), Traffic = _loop.Traffic.PerStep() };
+        Publish(Progress(ProgressKind.Epoch) with
         {
-            sum += shard.Loss * shard.Count;
-            total += shard.Count;
-        }
-        return (total == 0 ? 0 : sum / total, total);
+            Loss = summary.TrainLoss,
+            TestAccuracy = summary.TestAccuracy,
+            SamplesPerSecond = summary.SamplesPerSecond,
+        });
+        logger.LogInformation("Job {JobId}: epoch {Epoch} loss {Loss:F4} accuracy {Accuracy:P2}", JobId, summary.Epoch, summary.TrainLoss, summary.TestAccuracy);
+        await SaveCheckpointAsync(state);
     }
 
     /// <summary>

@@ -1,0 +1,154 @@
+using System.Diagnostics;
+using DistTrain.Contracts.Messages;
+using DistTrain.Core.Training;
+
+namespace DistTrain.Worker.Training;
+
+/// <summary>What the epoch loop tells its job as it goes.</summary>
+internal interface IEpochObserver
+{
+    /// <summary>Steps up to <paramref name="step"/> (exclusive) are done; <paramref name="endOfRun"/>
+    /// when a run or an epoch just ended (worth telling watchers at once).</summary>
+    void OnSteps(int epoch, long step, double loss, double samplesPerSecond, long version, bool endOfRun);
+
+    /// <summary>An epoch ended: its summary and the parameters' state at its end (a rollback goes back to it).</summary>
+    Task OnEpochAsync(EpochSummary summary, ParameterCheckpoint state);
+}
+
+/// <summary>
+/// A job's epochs over its <see cref="JobCluster"/>, from the one after the last finished to the end:
+/// steps one call each (one silo) or in runs paced over the data plane (several), rounds of H local
+/// steps with --sync-every, the divergence check, the sample-weighted epoch loss, the evaluation
+/// after each epoch. Knows nothing of grains: the job grain observes it (<see cref="IEpochObserver"/>).
+/// </summary>
+internal sealed class EpochLoop(JobCluster cluster, JobSpec spec, int stepsPerEpoch, long totalSteps, IEpochObserver observer)
+{
+    private int _runSteps = 8;
+
+    public StepTimer Timings { get; } = new();
+
+    public TrafficMeter Traffic { get; } = new();
+
+    /// <param name="finishedEpochs">Epochs already done (a resumed or rolled-back job): the loop starts after them.</param>
+    public async Task RunAsync(int finishedEpochs, CancellationToken cancellation)
+    {
+        var step = cluster.AppliedStep + 1;
+        // Epochs count from 1, as in the local trainer: the epoch number also seeds the sample order.
+        for (var epoch = finishedEpochs + 1; epoch <= spec.Epochs && step < totalSteps; epoch++)
+        {
+            var clock = Stopwatch.StartNew();
+            var totals = new EpochTotals();
+            var b = (int)(step % stepsPerEpoch);
+            while (b < stepsPerEpoch && step < totalSteps)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                // Rounds of H local steps (H = 1: plain steps); the epoch's (or job's) last may be shorter.
+                var left = (int)Math.Min(stepsPerEpoch - b, totalSteps - step);
+                var h = Math.Min(spec.SyncEvery, left);
+                var done = cluster.RunsOnDataPlane
+                    ? await RunAsync(epoch, b, step, h, Math.Max(1, Math.Min(left / h, _runSteps)), totals)
+                    : await StepAsync(epoch, b, step, h, totals, cancellation);
+                b += done;
+                step += done;
+                var endOfEpoch = b == stepsPerEpoch || step == totalSteps;
+                observer.OnSteps(epoch, step, totals.LastLoss, totals.Samples / Math.Max(clock.Elapsed.TotalSeconds, 1e-9), cluster.Version,
+                    endOfRun: cluster.RunsOnDataPlane || endOfEpoch);
+            }
+
+            var trainingSeconds = clock.Elapsed.TotalSeconds; // evaluation is not training time
+            var (tested, correct) = await cluster.EvaluateAsync(cancellation);
+            var summary = new EpochSummary
+            {
+                Epoch = epoch,
+                Steps = totals.Steps,
+                TrainLoss = totals.LossSum / Math.Max(totals.Samples, 1),
+                TestAccuracy = tested == 0 ? 0 : (double)correct / tested,
+                SamplesPerSecond = totals.Samples / Math.Max(trainingSeconds, 1e-9),
+            };
+            // The epoch counts once its state is kept: a slice lost before that redoes it.
+            await observer.OnEpochAsync(summary, await cluster.CheckpointAsync());
+        }
+    }
+
+    /// <summary>One step (or round) through the job: the groups' gradients, then the slices' update. Returns the steps done.</summary>
+    private async Task<int> StepAsync(int epoch, int b, long step, int h, EpochTotals totals, CancellationToken cancellation)
+    {
+        var stepStart = Stopwatch.GetTimestamp();
+        var (groups, groupSeconds) = await cluster.ComputeAsync(epoch, b, step, h, cancellation);
+        var slices = await cluster.ApplyAsync(epoch, b, step, h, groups, cancellation);
+        Timings.Add(groups, slices, groupSeconds, Stopwatch.GetElapsedTime(stepStart).TotalSeconds);
+        Observe(groups.Select(g => g.Traffic).Concat(slices.Select(s => s.Traffic)), step);
+
+        // The count-weighted mean of the shards' mean losses, in shard order.
+        double sum = 0;
+        long samples = 0;
+        foreach (var shard in groups.SelectMany(g => g.Losses).OrderBy(l => l.Shard))
+        {
+            sum += shard.Loss * shard.Count;
+            samples += shard.Count;
+        }
+        totals.Add(epoch, b, samples == 0 ? 0 : sum / samples, samples, h);
+        return h;
+    }
+
+    /// <summary>A run of <paramref name="count"/> rounds of <paramref name="h"/> steps paced over the
+    /// data plane. A failure part-way may leave the slices at different versions: it is thrown as a
+    /// <see cref="JobRollbackException"/>. Returns the steps done.</summary>
+    private async Task<int> RunAsync(int epoch, int b, long step, int h, int count, EpochTotals totals)
+    {
+        var runStart = Stopwatch.GetTimestamp();
+        GroupRunResult[] groups;
+        SliceWeights[] slices;
+        try
+        {
+            (groups, slices) = await cluster.RunAsync(epoch, b, step, count, h);
+        }
+        catch (Exception e) when (JobCluster.IsLoss(e) || e is ParameterSliceLostException)
+        {
+            throw new JobRollbackException($"steps {step}–{step + (long)count * h - 1} failed: {e.Message}", e);
+        }
+        var seconds = Stopwatch.GetElapsedTime(runStart).TotalSeconds;
+        // Runs of about a tenth of a second: progress stays live and a cancel prompt.
+        _runSteps = Math.Clamp((int)(0.1 * count / Math.Max(seconds, 1e-6)), 1, 1024);
+        Timings.AddRun(groups, slices, count * h, seconds);
+        Observe(groups.Select(g => g.Traffic).Concat(slices.Select(s => s.Traffic)), step + (long)count * h);
+        for (var i = 0; i < count; i++)
+        {
+            var samples = groups.Sum(g => (long)g.Samples[i]);
+            totals.Add(epoch, b + i * h, groups.Sum(g => g.LossSums[i]) / Math.Max(1, samples), samples, h);
+        }
+        return count * h;
+    }
+
+    private void Observe(IEnumerable<DataPlaneTraffic> traffic, long step)
+    {
+        foreach (var silo in traffic)
+        {
+            Traffic.Observe(silo, step);
+        }
+    }
+
+    /// <summary>An epoch's running sums: the sample-weighted loss, as the local trainer weighs it.</summary>
+    private sealed class EpochTotals
+    {
+        public double LossSum { get; private set; }
+
+        public long Samples { get; private set; }
+
+        public int Steps { get; private set; }
+
+        public double LastLoss { get; private set; }
+
+        public void Add(int epoch, int stepInEpoch, double loss, long samples, int steps)
+        {
+            if (!double.IsFinite(loss))
+            {
+                throw new TrainingDivergedException(epoch, stepInEpoch + 1, (float)loss); // ends the job as Failed, with the reason
+            }
+            LossSum += loss * samples;
+            Samples += samples;
+            Steps += steps;
+            LastLoss = loss;
+        }
+    }
+}
