@@ -33,9 +33,23 @@ internal static class StatusView
         grid.AddRow("Started", status.StartedAt?.ToLocalTime().ToString("u") ?? "-");
         grid.AddRow("Ended", status.EndedAt?.ToLocalTime().ToString("u") ?? "-");
         grid.AddRow("Silo", Markup.Escape(status.Silo ?? "-"));
-        if (status.WorkerRecoveries > 0 || status.Resumes > 0)
+        if (status.WorkerRecoveries > 0 || status.Resumes > 0 || status.Rollbacks > 0)
         {
-            grid.AddRow("Survived", $"{status.WorkerRecoveries} lost worker(s), {status.Resumes} resume(s) from a checkpoint");
+            grid.AddRow("Survived", $"{status.WorkerRecoveries} lost worker group(s), {status.Rollbacks} rollback(s) to an epoch's end, {status.Resumes} resume(s) from a checkpoint");
+        }
+        if (status.Groups > 0)
+        {
+            grid.AddRow("Groups", $"{status.Groups} (one worker group and parameter-server slice per silo)");
+        }
+        if (status.Timings is { Steps: > 0 } t)
+        {
+            grid.AddRow("Step time", $"{t.StepMs:F3} ms: compute {t.WorkerComputeMs:F3}, slowest +{t.SlowestWorkerWaitMs:F3}, combine {t.AggregationMs:F3}, " +
+                $"transport {t.TransportMs:F3}, update {t.UpdateMs:F3}");
+        }
+        foreach (var silo in status.Traffic)
+        {
+            grid.AddRow("Data plane", Markup.Escape($"{silo.Silo}: {silo.TcpBytesSentPerStep:N0} B/step sent, {silo.TcpBytesReceivedPerStep:N0} received over TCP, " +
+                $"{silo.SharedBytesReadPerStep:N0} read through shared memory"));
         }
         if (status.Error is { } error)
         {
