@@ -19,6 +19,7 @@ internal sealed class DataPlaneClient(string clusterKey, DataPlaneOptions option
 
     /// <summary>Reads floats [offset, offset + destination.Length) of <paramref name="block"/> into <paramref name="destination"/>.</summary>
     /// <param name="wait">Let the owner answer once the block holds the tag, rather than refuse it.</param>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask ReadAsync(BlockRef block, long tag, int offset, Memory<float> destination, bool wait, CancellationToken cancellation)
     {
         var connection = Rent(block.Owner.Endpoint);
@@ -121,6 +122,7 @@ internal sealed class DataPlaneClient(string clusterKey, DataPlaneOptions option
             Stop();
         }
 
+        [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
         public async ValueTask ReadAsync(BlockRef block, long tag, int offset, Memory<float> destination, bool wait, CancellationToken cancellation)
         {
             var socket = _socket!;

@@ -81,6 +81,9 @@ internal sealed class DataPlaneServer : IDisposable
         var remote = peer.RemoteEndPoint?.ToString() ?? "?";
         var buffer = new byte[Math.Max(WireFormat.HelloHeaderSize + WireFormat.MaxKeyBytes, WireFormat.RequestSize + WireFormat.MaxNameBytes)];
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        var lastNameBytes = new byte[WireFormat.MaxNameBytes];
+        var lastNameLength = 0;
+        var lastName = "";
         try
         {
             peer.NoDelay = true;
@@ -104,7 +107,15 @@ internal sealed class DataPlaneServer : IDisposable
                     return;
                 }
                 await peer.ReceiveExactlyAsync(buffer.AsMemory(WireFormat.RequestSize, request.NameLength), timeout.Token);
-                var name = Encoding.ASCII.GetString(buffer, WireFormat.RequestSize, request.NameLength);
+                // A peer asks for the same few blocks step after step: keep the name, not a new string each time.
+                var nameBytes = buffer.AsSpan(WireFormat.RequestSize, request.NameLength);
+                if (!nameBytes.SequenceEqual(lastNameBytes.AsSpan(0, lastNameLength)))
+                {
+                    lastName = Encoding.ASCII.GetString(nameBytes);
+                    nameBytes.CopyTo(lastNameBytes);
+                    lastNameLength = nameBytes.Length;
+                }
+                var name = lastName;
                 await AnswerAsync(peer, buffer, name, request, timeout.Token);
             }
         }
@@ -138,7 +149,8 @@ internal sealed class DataPlaneServer : IDisposable
         return matches ? null : "it belongs to another cluster";
     }
 
-    private async Task AnswerAsync(Socket peer, byte[] buffer, string name, WireFormat.Request request, CancellationToken cancellation)
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask AnswerAsync(Socket peer, byte[] buffer, string name, WireFormat.Request request, CancellationToken cancellation)
     {
         var segment = Segment.IsValidName(name) ? _segments(name) : null;
         if (request.Wait && segment is not null && segment.Id == request.SegmentId && segment.Tag != request.Tag)

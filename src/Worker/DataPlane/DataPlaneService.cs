@@ -103,6 +103,7 @@ public sealed class DataPlaneService : IDisposable
     /// fp32 copied as it is, bfloat16 widened (exactly) on the way. <paramref name="offset"/> of a
     /// bfloat16 block is even: values travel two to a float's four bytes.
     /// </summary>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask ReadValuesAsync(BlockRef block, long tag, int offset, Memory<float> destination, bool wait)
     {
         if (block.Encoding == BlockEncoding.Fp32)
@@ -198,6 +199,7 @@ public sealed class DataPlaneService : IDisposable
     }
 
     /// <summary>Within this process the owner's publish completes the wait: no thread is held.</summary>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<(bool, ReadOnlyMemory<float>)> ViewAfterWaitAsync(BlockRef block, Segment segment, long tag, int offset, int length)
     {
         try
@@ -225,6 +227,7 @@ public sealed class DataPlaneService : IDisposable
 
     /// <summary>As <see cref="ReadAsync(BlockRef, int, Memory{float}, CancellationToken)"/>, for the
     /// block holding <paramref name="tag"/>, optionally waiting until its owner publishes it.</summary>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask ReadAsync(BlockRef block, long tag, int offset, Memory<float> destination, bool wait, CancellationToken cancellation = default)
     {
         var (found, view) = await ViewAsync(block, tag, offset, destination.Length, wait);

@@ -5,6 +5,7 @@ namespace DistTrain.Worker.DataPlane;
 internal static class SocketIo
 {
     /// <summary>Fills <paramref name="buffer"/> or throws: a peer that closes mid-frame is an error.</summary>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
     public static async ValueTask ReceiveExactlyAsync(this Socket socket, Memory<byte> buffer, CancellationToken cancellation)
     {
         while (buffer.Length > 0)
@@ -18,6 +19,7 @@ internal static class SocketIo
         }
     }
 
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
     public static async ValueTask SendAllAsync(this Socket socket, ReadOnlyMemory<byte> buffer, CancellationToken cancellation)
     {
         while (buffer.Length > 0)
