@@ -14,16 +14,8 @@ internal sealed class StepTimer
     /// <param name="stepSeconds">Wall time of the whole step.</param>
     public void Add(IReadOnlyList<GroupGradient> groups, IReadOnlyList<SliceWeights> slices, double groupPhaseSeconds, double stepSeconds)
     {
-        double maxCompute = 0, computeSum = 0, maxCombine = 0, maxFetch = 0;
-        var workers = 0;
-        foreach (var group in groups)
-        {
-            maxCompute = Math.Max(maxCompute, group.MaxComputeSeconds);
-            computeSum += group.MeanComputeSeconds * group.Workers;
-            workers += group.Workers;
-            maxCombine = Math.Max(maxCombine, group.CombineSeconds);
-            maxFetch = Math.Max(maxFetch, group.FetchSeconds);
-        }
+        var (maxCompute, computeSum, workers, maxCombine, maxFetch) =
+            Slowest(groups.Select(g => (g.MeanComputeSeconds, g.MaxComputeSeconds, g.Workers, g.CombineSeconds, g.FetchSeconds)));
         double maxUpdate = 0, maxSliceFetch = 0;
         foreach (var slice in slices)
         {
@@ -45,16 +37,8 @@ internal sealed class StepTimer
     /// <summary>A run of <paramref name="steps"/> steps paced over the data plane, lasting <paramref name="seconds"/>.</summary>
     public void AddRun(IReadOnlyList<GroupRunResult> groups, IReadOnlyList<SliceWeights> slices, int steps, double seconds)
     {
-        double maxCompute = 0, computeSum = 0, maxCombine = 0, maxFetch = 0;
-        var workers = 0;
-        foreach (var group in groups)
-        {
-            maxCompute = Math.Max(maxCompute, group.MaxComputeSeconds);
-            computeSum += group.MeanComputeSeconds * group.Workers;
-            workers += group.Workers;
-            maxCombine = Math.Max(maxCombine, group.CombineSeconds);
-            maxFetch = Math.Max(maxFetch, group.FetchSeconds);
-        }
+        var (maxCompute, computeSum, workers, maxCombine, maxFetch) =
+            Slowest(groups.Select(g => (g.MeanComputeSeconds, g.MaxComputeSeconds, g.Workers, g.CombineSeconds, g.FetchSeconds)));
         double maxUpdate = 0;
         foreach (var slice in slices)
         {
@@ -72,6 +56,23 @@ internal sealed class StepTimer
         // The groups' waits for the weights cover the slices' waits for the gradients and the update.
         _dataPlane += Math.Max(0, maxFetch - maxUpdate);
         _transport += Math.Max(0, seconds - slowest - maxCombine - maxUpdate);
+    }
+
+    /// <summary>Over the groups: the slowest worker, the total compute, the workers, the slowest combine and fetch.</summary>
+    private static (double MaxCompute, double ComputeSum, int Workers, double MaxCombine, double MaxFetch) Slowest(
+        IEnumerable<(double Mean, double Max, int Workers, double Combine, double Fetch)> groups)
+    {
+        double maxCompute = 0, computeSum = 0, maxCombine = 0, maxFetch = 0;
+        var workers = 0;
+        foreach (var group in groups)
+        {
+            maxCompute = Math.Max(maxCompute, group.Max);
+            computeSum += group.Mean * group.Workers;
+            workers += group.Workers;
+            maxCombine = Math.Max(maxCombine, group.Combine);
+            maxFetch = Math.Max(maxFetch, group.Fetch);
+        }
+        return (maxCompute, computeSum, workers, maxCombine, maxFetch);
     }
 
     public StepTimings Snapshot()
