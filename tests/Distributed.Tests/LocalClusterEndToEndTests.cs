@@ -37,8 +37,10 @@ public sealed class LocalClusterEndToEndTests
             Assert.Contains("Completed", submit.Output);
 
             // The main command: `train` finds the running cluster and trains over 2 workers on 2 silos.
+            var model = Path.Combine(runDir, "e2e.dtm");
             var train = await ProcessRunner.RunAsync("dotnet",
-                [ProcessRunner.ClientDll(), "train", "--gateway", gateways, "--model", "784-16-10", "--workers", "2", "--epochs", "1", "--batch", "128", "--json"],
+                [ProcessRunner.ClientDll(), "train", "--gateway", gateways, "--model", "784-16-10", "--workers", "2", "--epochs", "1", "--batch", "128", "--json",
+                    "--out", model],
                 TimeSpan.FromMinutes(3));
             Assert.True(train.ExitCode == 0, train.ToString());
             using (var json = System.Text.Json.JsonDocument.Parse(train.Output))
@@ -57,6 +59,12 @@ public sealed class LocalClusterEndToEndTests
                 Assert.All(traffic, t => Assert.True(t.GetProperty("sharedMemoryBytesPerStep").GetDouble() > 10_000, train.Output));
                 Assert.All(traffic, t => Assert.Equal(0, t.GetProperty("tcpBytesReceivedPerStep").GetDouble()));
             }
+            // Two processes, bit for bit the single-process trainer on 2 cores summing in 2 groups.
+            var reference = SingleProcessReference.Train(new DistTrain.Contracts.Messages.JobSpec
+            {
+                Network = "784-16-10", Epochs = 1, GlobalBatchSize = 128, Workers = 2, Seed = 1, LearningRate = 0.1f,
+            }, steps: 469, threads: 2, groups: 2);
+            Assert.Equal(reference, DistTrain.Core.Models.ModelFile.Load(model).Parameters);
 
             var jobs = await ProcessRunner.RunAsync("dotnet", [ProcessRunner.ClientDll(), "jobs", "--gateway", gateways], TimeSpan.FromMinutes(1));
             Assert.True(jobs.ExitCode == 0, jobs.ToString());

@@ -33,9 +33,10 @@ public sealed class NetnsClusterEndToEndTests
             var start = await ProcessRunner.RunAsync("bash", [script, "start", "2", "--rate", "10gbit"], TimeSpan.FromMinutes(4), environment);
             Assert.True(start.ExitCode == 0, start.ToString());
 
+            var model = Path.Combine(runDir, "netns.dtm");
             var train = await ProcessRunner.RunAsync("bash",
                 [script, "exec", "--", "dotnet", ProcessRunner.ClientDll(), "train", "--model", "784-16-10", "--workers", "2", "--epochs", "1",
-                    "--batch", "128", "--json"],
+                    "--batch", "128", "--json", "--out", model],
                 TimeSpan.FromMinutes(4), environment);
             Assert.True(train.ExitCode == 0, train.ToString());
             using var json = System.Text.Json.JsonDocument.Parse(train.Output);
@@ -53,6 +54,12 @@ public sealed class NetnsClusterEndToEndTests
                 Assert.InRange(silo.GetProperty("tcpBytesReceivedPerStep").GetDouble(), 0.9 * 12_730 * 4, 1.2 * 12_730 * 4);
                 Assert.Equal(0, silo.GetProperty("sharedMemoryBytesPerStep").GetDouble());
             }
+            // Across the two "hosts", bit for bit the single-process trainer summing in 2 groups.
+            var reference = SingleProcessReference.Train(new DistTrain.Contracts.Messages.JobSpec
+            {
+                Network = "784-16-10", Epochs = 1, GlobalBatchSize = 128, Workers = 2, Seed = 1, LearningRate = 0.1f,
+            }, steps: 469, threads: 2, groups: 2);
+            Assert.Equal(reference, DistTrain.Core.Models.ModelFile.Load(model).Parameters);
         }
         finally
         {
