@@ -109,6 +109,7 @@ internal sealed class DataPlaneClient(string clusterKey, DataPlaneOptions option
                 throw new DataPlaneException($"{block.Owner.Silo} publishes no usable data-plane endpoint ('{block.Owner.Endpoint}')");
             }
             _socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            SocketIo.WidenBuffers(_socket);
             var token = Start(cancellation, out var linked);
             using var _ = linked;
             await _socket.ConnectAsync(endpoint, token);

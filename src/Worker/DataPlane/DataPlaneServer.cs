@@ -87,6 +87,7 @@ internal sealed class DataPlaneServer : IDisposable
         try
         {
             peer.NoDelay = true;
+            SocketIo.WidenBuffers(peer);
             timeout.CancelAfter(_options.IoTimeout);
             if (await HandshakeAsync(peer, buffer, timeout.Token) is { } refusal)
             {

@@ -4,6 +4,14 @@ namespace DistTrain.Worker.DataPlane;
 
 internal static class SocketIo
 {
+    /// <summary>Room for a whole block in flight: a step sends half a megabyte or more at once, and
+    /// the kernel's initial buffers would make the sender wait for acknowledgements in between.</summary>
+    public static void WidenBuffers(Socket socket)
+    {
+        socket.SendBufferSize = 4 << 20;
+        socket.ReceiveBufferSize = 4 << 20;
+    }
+
     /// <summary>Fills <paramref name="buffer"/> or throws: a peer that closes mid-frame is an error.</summary>
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
     public static async ValueTask ReceiveExactlyAsync(this Socket socket, Memory<byte> buffer, CancellationToken cancellation)
