@@ -246,8 +246,7 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
                     _status = _status with { Rollbacks = _status.Rollbacks + 1 };
                     logger.LogWarning("Job {JobId}: {Error}; rolling back to step {Step} (rollback {Count})",
                         JobId, e.Message, _lastCheckpoint.AppliedStep + 1, _status.Rollbacks);
-                    await Task.Delay(TimeSpan.FromSeconds(2), cancellation);
-                    await cluster.RollBackAsync(_lastCheckpoint);
+                    await RollBackAsync(cluster, cancellation);
                     _workers = cluster.Workers;
                     var kept = EpochsIn(_lastCheckpoint, stepsPerEpoch);
                     if (_epochs.Count > kept)
@@ -302,6 +301,25 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
             }
             // The slices stay: they hold the final weights (`train --out` reads them).
             cluster.Release();
+        }
+    }
+
+    /// <summary>Every slice back to the last epoch's end, groups set up afresh; retried while the lost
+    /// silo is still being declared dead (calls to it fail until then).</summary>
+    private async Task RollBackAsync(JobCluster cluster, CancellationToken cancellation)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(Math.Min(10, 2 * attempt)), cancellation);
+            try
+            {
+                await cluster.RollBackAsync(_lastCheckpoint);
+                return;
+            }
+            catch (Exception e) when ((JobCluster.IsLoss(e) || e is ParameterSliceLostException) && attempt < 8)
+            {
+                logger.LogWarning("Job {JobId}: rolling back failed ({Error}); trying again", JobId, e.Message);
+            }
         }
     }
 

@@ -66,7 +66,16 @@ internal sealed class EpochLoop(JobCluster cluster, JobSpec spec, int stepsPerEp
                 SamplesPerSecond = totals.Samples / Math.Max(trainingSeconds, 1e-9),
             };
             // The epoch counts once its state is kept: a slice lost before that redoes it.
-            await observer.OnEpochAsync(summary, await cluster.CheckpointAsync());
+            ParameterCheckpoint state;
+            try
+            {
+                state = await cluster.CheckpointAsync();
+            }
+            catch (Exception e) when (JobCluster.IsLoss(e))
+            {
+                throw new JobRollbackException($"the state at the end of epoch {epoch} could not be read: {e.Message}", e);
+            }
+            await observer.OnEpochAsync(summary, state);
         }
     }
 
