@@ -150,13 +150,26 @@ public sealed class DataPlaneTransportTests(ITestOutputHelper output)
             await pair.Reader.ReadAsync(block, 0, destination);
         }
 
+        // The count is the process's: silos of other tests may still be winding down beside this
+        // one. So the same span of time without reads is subtracted, and the best of three kept
+        // (what else runs only adds).
         const int Reads = 200;
-        var before = GC.GetTotalAllocatedBytes(precise: true);
-        for (var i = 0; i < Reads; i++)
+        var perRead = double.MaxValue;
+        for (var trial = 0; trial < 3; trial++)
         {
-            await pair.Reader.ReadAsync(block, 0, destination);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var before = GC.GetTotalAllocatedBytes(precise: true);
+            for (var i = 0; i < Reads; i++)
+            {
+                await pair.Reader.ReadAsync(block, 0, destination);
+            }
+            var reading = GC.GetTotalAllocatedBytes(precise: true) - before;
+            var span = clock.Elapsed;
+            before = GC.GetTotalAllocatedBytes(precise: true);
+            await Task.Delay(span);
+            var idle = GC.GetTotalAllocatedBytes(precise: true) - before;
+            perRead = Math.Min(perRead, Math.Max(0, reading - idle) / (double)Reads);
         }
-        var perRead = (GC.GetTotalAllocatedBytes(precise: true) - before) / (double)Reads;
         output.WriteLine($"{transport}: {perRead:F1} bytes allocated per read of 1 MB");
         Assert.True(perRead < 64, $"{perRead:F0} bytes allocated per read");
     }
