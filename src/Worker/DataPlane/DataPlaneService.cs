@@ -157,9 +157,8 @@ public sealed class DataPlaneService : IDisposable
     /// </summary>
     public bool TryView(BlockRef block, int offset, int length, out ReadOnlyMemory<float> view)
     {
-        var task = ViewAsync(block, block.Tag, offset, length, wait: false, count: true);
-        // Without waiting nothing here goes asynchronous.
-        (var found, view) = task.IsCompleted ? task.Result : task.AsTask().GetAwaiter().GetResult();
+        // Without waiting, a view completes at once: its result is there to take.
+        (var found, view) = ViewAsync(block, block.Tag, offset, length, wait: false, count: true).Result;
         return found;
     }
 

@@ -178,7 +178,7 @@ public sealed class ParameterServerGrain(CheckpointStore checkpoints, DataPlaneS
             throw new InvalidOperationException($"A run from step {run.FirstStep} arrived after step {_current.AppliedStep}");
         }
         var groups = run.Partials.Count;
-        Prepare(groups, groups);
+        EnsureRoom(groups, groups);
         foreach (var partial in run.Partials)
         {
             if (partial.Elements != _parameterCount)
@@ -265,7 +265,7 @@ public sealed class ParameterServerGrain(CheckpointStore checkpoints, DataPlaneS
     }
 
     /// <summary>Room for <paramref name="terms"/> gradient terms in <paramref name="groups"/> groups.</summary>
-    private void Prepare(int terms, int groups)
+    private void EnsureRoom(int terms, int groups)
     {
         if (_terms.Length < terms)
         {
@@ -278,6 +278,9 @@ public sealed class ParameterServerGrain(CheckpointStore checkpoints, DataPlaneS
         if (_received.Length < groups)
         {
             Array.Resize(ref _received, groups);
+        }
+        if (_gathers.Length < groups)
+        {
             _gathers = new ValueTask<ReadOnlyMemory<float>>[groups];
         }
     }
@@ -290,7 +293,7 @@ public sealed class ParameterServerGrain(CheckpointStore checkpoints, DataPlaneS
     private async ValueTask<int> ArrangeAsync(SliceStep step)
     {
         var groups = step.Groups;
-        Prepare(groups.Sum(g => Math.Max(1, g.Shards.Count)), groups.Count);
+        EnsureRoom(groups.Sum(g => Math.Max(1, g.Shards.Count)), groups.Count);
         var batch = groups.Sum(g => g.SampleCount);
         if (batch == 0)
         {

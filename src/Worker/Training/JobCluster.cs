@@ -32,8 +32,8 @@ internal sealed class JobCluster(IGrainFactory grains, DataPlane.DataPlaneServic
 
     public int Groups => groups;
 
-    /// <summary>Groups have been asked to set up: they hold replicas to release at the end.</summary>
-    public bool GroupsCreated { get; private set; }
+    // Groups have been asked to set up: they hold replicas to release at the end.
+    private bool _groupsCreated;
 
     /// <summary>Called with a lost group's number and the error before it is recovered.</summary>
     public Action<int, Exception>? OnGroupRecovery { get; init; }
@@ -58,7 +58,7 @@ internal sealed class JobCluster(IGrainFactory grains, DataPlane.DataPlaneServic
         _weights = await Task.WhenAll(_slices.Select((s, i) => resume is null ? s.InitializeAsync(SliceSetup(i)) : s.RestoreAsync(SliceSetup(i), resume)));
         CheckVersions(_weights);
         _startStep = AppliedStep + 1;
-        GroupsCreated = true;
+        _groupsCreated = true;
         await Task.WhenAll(_groups.Select(async (g, i) => _groupInfos[i] = await g.InitializeAsync(GroupSetup(i))));
     }
 
@@ -191,7 +191,7 @@ internal sealed class JobCluster(IGrainFactory grains, DataPlane.DataPlaneServic
 
     public void Release()
     {
-        foreach (var group in GroupsCreated ? _groups : [])
+        foreach (var group in _groupsCreated ? _groups : [])
         {
             group.ReleaseAsync().Ignore();
         }
