@@ -36,7 +36,10 @@ public sealed class NetnsClusterEndToEndTests
             var model = Path.Combine(runDir, "netns.dtm");
             var train = await ProcessRunner.RunAsync("bash",
                 [script, "exec", "--", "dotnet", ProcessRunner.ClientDll(), "train", "--model", "784-16-10", "--workers", "2", "--epochs", "1",
-                    "--batch", "128", "--json", "--out", model],
+                    "--batch", "128", "--json", "--out", model,
+                    // Silos that have just opened their gateways may take longer than the default 5 s to
+                    // answer a client on a busy 2-core machine; the console would then train embedded.
+                    "--connect-timeout", "60"],
                 TimeSpan.FromMinutes(4), environment);
             Assert.True(train.ExitCode == 0, train.ToString());
             using var json = System.Text.Json.JsonDocument.Parse(train.Output);
