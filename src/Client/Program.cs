@@ -1,6 +1,7 @@
 using System.CommandLine;
 using DistTrain.Client.Cluster;
 using DistTrain.Client.Commands;
+using DistTrain.Client.Output;
 
 ThreadPoolSpin.ApplyIfHostingASilo(args); // before anything starts the thread pool
 
@@ -16,4 +17,15 @@ root.Subcommands.Add(JobsCommand.Create());
 root.Subcommands.Add(StatusCommand.Create());
 root.Subcommands.Add(WatchCommand.Create());
 root.Subcommands.Add(CancelCommand.Create());
-return await root.Parse(args).InvokeAsync();
+var parse = root.Parse(args);
+if (parse.Errors.Count > 0)
+{
+    // One line and exit code 2, like every other user error (the default prints the whole help).
+    var error = parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parse.Errors[0];
+    var command = parse.CommandResult.Command == root ? "" : parse.CommandResult.Command.Name + " ";
+    Console.Error.WriteLine($"error: {ParseErrors.Readable(error.Message)} (see `disttrain {command}--help`)");
+    return UserError.ExitCode;
+}
+using var interrupt = new ConsoleInterrupt();
+// Ctrl-C is handled by ConsoleInterrupt (cancel, then quit on a second press), not by the parser.
+return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, interrupt.Token);

@@ -34,7 +34,7 @@ public sealed class LocalClusterEndToEndTests
                 TimeSpan.FromMinutes(2));
             Assert.True(submit.ExitCode == 0, submit.ToString());
             Assert.Contains("e2e-job", submit.Output);
-            Assert.Contains("Completed", submit.Output);
+            Assert.Contains("Final test accuracy", submit.Output);
 
             // The main command: `train` finds the running cluster and trains over 2 workers on 2 silos.
             var model = Path.Combine(runDir, "e2e.dtm");
@@ -91,7 +91,7 @@ public sealed class LocalClusterEndToEndTests
             TimeSpan.FromSeconds(60));
 
         Assert.Equal(3, result.ExitCode);
-        Assert.Contains("No DistTrain cluster reachable", result.Error);
+        Assert.Contains("no DistTrain cluster reachable", result.Error);
     }
 
     [Theory]

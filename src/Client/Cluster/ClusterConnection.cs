@@ -29,42 +29,74 @@ public sealed class ClusterConnection : IAsyncDisposable
         TryConnectAsync(GatewayList.Parse(gateways), timeout, cancellationToken);
 
     /// <summary>
-    /// Connects, or returns null when no gateway answers within <paramref name="timeout"/>.
+    /// Connects, or returns null when no gateway answers.
     /// </summary>
-    /// <remarks>A plain TCP probe comes first: when nothing listens (the usual "no cluster" case) the
-    /// answer is immediate instead of waiting out the Orleans client's own connection attempts.</remarks>
+    /// <remarks>
+    /// A plain TCP probe comes first, within <paramref name="timeout"/>: when nothing listens (the
+    /// usual "no cluster" case) the answer is immediate. A gateway that accepts the probe is a
+    /// cluster, perhaps a busy one, so the Orleans handshake is then retried with backoff for up to
+    /// <see cref="Patience"/> times the timeout before it is declared down.
+    /// </remarks>
     public static async Task<ClusterConnection?> TryConnectAsync(IReadOnlyList<IPEndPoint> gateways, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
-        var reachable = await ProbeAsync(gateways, deadline.Token);
+        List<IPEndPoint> reachable;
+        using (var probeDeadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            probeDeadline.CancelAfter(timeout);
+            reachable = await ProbeAsync(gateways, probeDeadline.Token);
+        }
+        cancellationToken.ThrowIfCancellationRequested();
         if (reachable.Count == 0)
         {
             return null;
         }
 
+        var giveUpAt = DateTime.UtcNow + timeout * Patience;
+        var attempt = timeout;
+        while (true)
+        {
+            using var attemptDeadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            attemptDeadline.CancelAfter(attempt);
+            var host = BuildClient(reachable);
+            try
+            {
+                await host.StartAsync(attemptDeadline.Token);
+                return new ClusterConnection(host, reachable);
+            }
+            catch (Exception e) when (e is OperationCanceledException or SiloUnavailableException or TimeoutException or OrleansException or SocketException)
+            {
+                host.Dispose();
+                cancellationToken.ThrowIfCancellationRequested();
+                var left = giveUpAt - DateTime.UtcNow;
+                if (left <= TimeSpan.Zero)
+                {
+                    return null;
+                }
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(500, left.TotalMilliseconds)), cancellationToken);
+                attempt = TimeSpan.FromTicks(Math.Min(attempt.Ticks * 2, Math.Max(left.Ticks, TimeSpan.FromSeconds(1).Ticks)));
+            }
+        }
+    }
+
+    /// <summary>How many connect timeouts a gateway that accepts TCP connections is given to finish
+    /// the Orleans handshake: on a machine busy with ten consoles it can take several.</summary>
+    public const int Patience = 6;
+
+    private static IHost BuildClient(IReadOnlyList<IPEndPoint> gateways)
+    {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Orleans", LogLevel.Error);
+        builder.Services.AddSingleton<IHostLifetime, CommandOwnedLifetime>(); // Ctrl-C is the console's, not the host's
         builder.UseOrleansClient(client =>
         {
-            client.UseStaticClustering([.. reachable]);
+            client.UseStaticClustering([.. gateways]);
             client.Configure<ClusterOptions>(o =>
             {
                 o.ClusterId = ClusterIdentity.ClusterId;
                 o.ServiceId = ClusterIdentity.ServiceId;
             });
         });
-        var host = builder.Build();
-        try
-        {
-            await host.StartAsync(deadline.Token);
-            return new ClusterConnection(host, reachable);
-        }
-        catch (Exception e) when (e is OperationCanceledException or SiloUnavailableException or TimeoutException or OrleansException)
-        {
-            host.Dispose();
-            return null;
-        }
+        return builder.Build();
     }
 
     public async ValueTask DisposeAsync()

@@ -37,6 +37,7 @@ public sealed class EmbeddedCluster : IAsyncDisposable
         var gatewayPort = FreePort();
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Orleans", LogLevel.Error);
+        builder.Services.AddSingleton<IHostLifetime, CommandOwnedLifetime>(); // Ctrl-C is the console's, not the host's
         builder.UseOrleans(silo =>
         {
             // A cluster id of its own: it must never join, or be joined by, a real local cluster.

@@ -2,7 +2,6 @@ using System.CommandLine;
 using DistTrain.Client.Cluster;
 using DistTrain.Contracts.Grains;
 using DistTrain.Contracts.Messages;
-using Spectre.Console;
 
 namespace DistTrain.Client.Commands;
 
@@ -34,16 +33,32 @@ internal static class ClusterCommandOptions
     public static async Task<ClusterConnection?> ConnectAsync(ParseResult parse, CancellationToken cancellationToken)
     {
         var gateways = GatewayList.Parse(parse.GetValue(Gateway));
-        var timeout = TimeSpan.FromSeconds(Math.Max(0.1, parse.GetValue(ConnectTimeout)));
-        var connection = await ClusterConnection.TryConnectAsync(gateways, timeout, cancellationToken);
+        var connection = await TryConnectAsync(parse, gateways, cancellationToken);
         if (connection is null)
         {
-            var stderr = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-            stderr.MarkupLineInterpolated($"[red]No DistTrain cluster reachable[/] at {GatewayList.Describe(gateways)}.");
-            stderr.MarkupLine("Start one with [bold]deploy/local-cluster.sh start 2[/], or pass [bold]--gateway host:port[/].");
+            ReportUnreachable(gateways);
         }
 
         return connection;
+    }
+
+    /// <summary>Connects within --connect-timeout (longer when a gateway accepts but is slow to
+    /// answer, as on a busy machine), or returns null.</summary>
+    public static Task<ClusterConnection?> TryConnectAsync(ParseResult parse, IReadOnlyList<System.Net.IPEndPoint> gateways, CancellationToken cancellationToken)
+    {
+        var seconds = parse.GetValue(ConnectTimeout);
+        DistTrain.Client.Output.UserError.Require(seconds > 0 && double.IsFinite(seconds), "--connect-timeout", $"must be a positive number of seconds; got {seconds}.");
+        return ClusterConnection.TryConnectAsync(gateways, TimeSpan.FromSeconds(seconds), cancellationToken);
+    }
+
+    /// <summary>Whether the user said where the cluster is (--gateway, or DISTTRAIN_GATEWAY).</summary>
+    public static bool GatewayNamed(ParseResult parse) =>
+        parse.GetResult(Gateway) is { Implicit: false } || Environment.GetEnvironmentVariable(GatewayList.EnvironmentVariable) is { Length: > 0 };
+
+    public static void ReportUnreachable(IReadOnlyList<System.Net.IPEndPoint> gateways)
+    {
+        Console.Error.WriteLine($"error: no DistTrain cluster reachable at {GatewayList.Describe(gateways)} " +
+            "(start one with deploy/local-cluster.sh start 2, or pass --gateway host:port).");
     }
 
     /// <summary>The job grain for <paramref name="jobId"/>, or null (after saying so) when the cluster

@@ -15,35 +15,22 @@ namespace DistTrain.Client.Commands;
 /// </summary>
 internal static class ClusterTrain
 {
-    public static async Task<int> RunAsync(ParseResult parse, TrainSettings settings, int workers, int syncEvery, string wire, bool detach, CancellationToken cancellation)
+
+    public static async Task<int> RunAsync(ParseResult parse, TrainSettings settings, JobSettings jobSettings, ClusterTrainMode mode, CancellationToken cancellation)
     {
-        UserError.Require(workers > 0, "--workers", $"must be at least 1; got {workers}.");
-        SyncEveryOption.Validate(syncEvery);
         var options = settings.ToOptions(parse, threads: 0);
         RejectLocalOnly(parse, settings, options);
         settings.ValidateOut(parse);
+        if (mode.JobId is not null && JobIds.Check(mode.JobId) is { } badId)
+        {
+            throw new ArgumentException($"--id: {badId}.");
+        }
         var json = parse.GetValue(settings.Json);
         var dataPath = parse.GetValue(settings.Data);
-        var spec = new JobSpec
-        {
-            Network = options.Model.Network.ToString(),
-            Activation = options.Model.Network.Activation.ToString().ToLowerInvariant(),
-            Loss = ModelSpec.LossName(options.Model.Loss),
-            LearningRate = options.Sgd.LearningRate,
-            Momentum = options.Sgd.Momentum,
-            Nesterov = options.Sgd.Nesterov,
-            WeightDecay = options.Sgd.WeightDecay,
-            Epochs = options.Epochs,
-            GlobalBatchSize = options.BatchSize,
-            Workers = workers,
-            Seed = options.Seed,
-            SyncEvery = syncEvery,
-            Wire = wire,
-        };
+        var spec = jobSettings.ToSpec(parse, options, dataset: "mnist");
 
         var gateways = GatewayList.Parse(parse.GetValue(ClusterCommandOptions.Gateway));
-        var timeout = TimeSpan.FromSeconds(Math.Max(0.1, parse.GetValue(ClusterCommandOptions.ConnectTimeout)));
-        await using var connection = await ClusterConnection.TryConnectAsync(gateways, timeout, cancellation);
+        await using var connection = await ClusterCommandOptions.TryConnectAsync(parse, gateways, cancellation);
         EmbeddedCluster? embedded = null;
         string where;
         if (connection is not null)
@@ -52,12 +39,19 @@ internal static class ClusterTrain
             // On a real cluster the dataset is a name the silos resolve under their data root.
             spec = spec with { Dataset = dataPath ?? "mnist" };
         }
+        else if (!mode.AllowEmbedded || ClusterCommandOptions.GatewayNamed(parse))
+        {
+            // A gateway the user named (or a command that needs a cluster) is never replaced by an
+            // embedded silo: that would train somewhere other than where they asked.
+            ClusterCommandOptions.ReportUnreachable(gateways);
+            return ClusterCommandOptions.Unreachable;
+        }
         else
         {
-            UserError.Require(!detach, "--detach", $"needs a running cluster; none answered at {GatewayList.Describe(gateways)}.");
+            UserError.Require(!mode.Detach, "--detach", $"needs a running cluster; none answered at {GatewayList.Describe(gateways)}.");
             Say(json, $"No cluster answered at {GatewayList.Describe(gateways)}: starting an embedded silo in this process.");
             string? dataRoot = null;
-            if (dataPath is not null)
+            if (dataPath is not null && !(dataPath == "mnist" && !Directory.Exists(dataPath)))
             {
                 var full = Path.GetFullPath(dataPath);
                 UserError.Require(Directory.Exists(full), "--data", $"folder '{dataPath}' does not exist.");
@@ -70,7 +64,7 @@ internal static class ClusterTrain
         await using var _ = embedded;
         var client = connection?.Client ?? embedded!.Client;
         var runner = new JobRunner(client);
-        var jobId = JobRunner.NewJobId();
+        var jobId = mode.JobId ?? JobRunner.NewJobId();
         IJobGrain job;
         try
         {
@@ -80,12 +74,12 @@ internal static class ClusterTrain
         {
             throw new ArgumentException(e.Message);
         }
-        if (detach)
+        if (mode.Detach)
         {
             Console.WriteLine(json ? $"{{\"jobId\":\"{jobId}\"}}" : jobId);
             return 0;
         }
-        Say(json, $"Job {jobId}: training {spec.Network} ({spec.Activation}, {spec.Loss}) on {spec.Dataset} with {workers} worker grain(s) on the {(where == "embedded" ? "embedded silo" : "cluster at " + where)}: " +
+        Say(json, $"Job {jobId}: training {spec.Network} ({spec.Activation}, {spec.Loss}) on {spec.Dataset} with {spec.Workers} worker grain(s) on the {(where == "embedded" ? "embedded silo" : "cluster at " + where)}: " +
             $"{spec.Epochs} epochs, global batch {spec.GlobalBatchSize}, lr {spec.LearningRate}");
 
         var display = new ProgressDisplay(options.Epochs, quiet: json);
@@ -119,7 +113,7 @@ internal static class ClusterTrain
         {
             ["mode"] = "cluster",
             ["jobId"] = jobId,
-            ["workers"] = workers,
+            ["workers"] = spec.Workers,
             ["cluster"] = where,
             ["silos"] = silos,
             ["wallSeconds"] = seconds,
@@ -154,8 +148,9 @@ internal static class ClusterTrain
     }
 
     /// <summary>Options the cluster's job spec does not carry yet: say so instead of ignoring them.</summary>
-    private static void RejectLocalOnly(ParseResult parse, TrainSettings settings, TrainingOptions options)
+    internal static void RejectLocalOnly(ParseResult parse, TrainSettings settings, TrainingOptions options)
     {
+        settings.ValidateDataOptions(parse);
         UserError.Require(parse.GetValue(settings.Csv) is null, "--csv", "CSV training runs with --local only (the cluster's workers load IDX datasets).");
         UserError.Require(options.Sgd.ClipNorm is null, "--clip-norm", "is supported with --local only.");
         UserError.Require(options.Sgd.Schedule is null, "--schedule", "is supported with --local only.");
@@ -174,3 +169,7 @@ internal static class ClusterTrain
         }
     }
 }
+
+/// <summary>How `train` and `submit` differ: whether an embedded silo may stand in for a cluster
+/// that does not answer, whether to return once the job is submitted, and the job's id.</summary>
+internal sealed record ClusterTrainMode(bool AllowEmbedded, bool Detach, string? JobId);

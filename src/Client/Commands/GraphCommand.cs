@@ -64,7 +64,7 @@ internal static class GraphCommand
                 }
                 else
                 {
-                    File.WriteAllText(path, view.ToDot());
+                    OutputFile.WriteAllText("--dot", path, view.ToDot());
                     Console.WriteLine($"DOT written to {path} (render: dot -Tpng {path} -o graph.png)");
                 }
             }

@@ -13,39 +13,41 @@ internal static class TrainCommand
         var settings = new TrainSettings();
         var local = new Option<bool>("--local") { Description = "Train in this process (all cores) instead of on worker grains." };
         var threads = new Option<int>("--threads") { Description = "Cores for --local training (0 = all).", DefaultValueFactory = _ => 0 };
-        var workers = new Option<int>("--workers") { Description = "Worker grains (data shards) on the cluster.", DefaultValueFactory = _ => 2 };
-        var syncEvery = SyncEveryOption.Create();
-        var wire = WireOption.Create();
+        var job = new JobSettings();
         var detach = new Option<bool>("--detach") { Description = "Submit to the cluster, print the job id and return (follow it with `watch ID`)." };
         var command = new Command("train", "Train a network with data-parallel SGD over worker grains (on the cluster, or an embedded silo when none answers; --local: in this process). Default: 784-16-16-10 on the shipped MNIST.");
         foreach (var option in settings.All)
         {
             command.Options.Add(option);
         }
+        foreach (var option in job.All)
+        {
+            command.Options.Add(option);
+        }
         command.Options.Add(local);
         command.Options.Add(threads);
-        command.Options.Add(workers);
         command.Options.Add(detach);
-        command.Options.Add(syncEvery);
-        command.Options.Add(wire);
         ClusterCommandOptions.AddTo(command);
         command.SetAction((parse, cancellation) => UserError.GuardAsync(() =>
         {
             if (parse.GetValue(local))
             {
-                UserError.Require(parse.GetValue(syncEvery) == 1, "--sync-every", "is for training over worker grains; --local trains synchronously.");
-                UserError.Require(WireOption.Validate(parse.GetValue(wire)) == "fp32", "--wire", "is for training over worker grains; --local moves nothing between silos.");
-                return Task.FromResult(RunLocal(parse, settings, parse.GetValue(threads)));
+                var clusterOnly = job.FirstGiven(parse) ?? (parse.GetValue(detach) ? detach.Name : null)
+                    ?? (parse.GetResult(ClusterCommandOptions.Gateway) is { Implicit: false } ? "--gateway" : null);
+                UserError.Require(clusterOnly is null, clusterOnly ?? "", "is for training on a cluster; --local trains in this process (use --threads for its cores).");
+                return Task.FromResult(RunLocal(parse, settings, parse.GetValue(threads), cancellation));
             }
-            return ClusterTrain.RunAsync(parse, settings, parse.GetValue(workers), parse.GetValue(syncEvery), WireOption.Validate(parse.GetValue(wire)),
-                parse.GetValue(detach), cancellation);
+            UserError.Require(parse.GetResult(threads) is not { Implicit: false }, "--threads", "is for --local training; on a cluster, --workers sets the parallelism.");
+            return ClusterTrain.RunAsync(parse, settings, job, new ClusterTrainMode(AllowEmbedded: true, parse.GetValue(detach), JobId: null), cancellation);
         }));
         return command;
     }
 
-    private static int RunLocal(ParseResult parse, TrainSettings settings, int threads)
+    private static int RunLocal(ParseResult parse, TrainSettings settings, int threads, CancellationToken cancellation)
     {
-        UserError.Require(threads >= 0, "--threads", $"must be 0 (all cores) or more; got {threads}.");
+        // More threads than cores only time-slice the same cores (and spin against each other).
+        UserError.Require(threads >= 0 && threads <= Environment.ProcessorCount, "--threads",
+            $"must be 0 (all cores) to {Environment.ProcessorCount} (this machine's cores); got {threads}.");
         var options = settings.ToOptions(parse, threads);
         settings.ValidateOut(parse);
         var (train, test) = settings.LoadData(parse, options.Model);
@@ -58,7 +60,7 @@ internal static class TrainCommand
                 $"({train.Count} samples) in this process on {trainer.Threads} core(s): {options.Epochs} epochs, batch {options.BatchSize}, lr {options.Sgd.LearningRate}");
         }
         var display = new ProgressDisplay(options.Epochs, quiet: json);
-        var result = display.Run(d => trainer.Train(test, d.OnStep, d.OnEpoch));
+        var result = display.Run(d => trainer.Train(test, d.OnStep, d.OnEpoch, cancellation));
         if (parse.GetValue(settings.Out) is { } path)
         {
             ModelFile.Save(path, options.Model, trainer.Parameters);

@@ -10,7 +10,7 @@ namespace DistTrain.Client.Commands;
 /// <summary>The options of `train`, checked and turned into the core's settings.</summary>
 internal sealed class TrainSettings
 {
-    public Option<string> Model { get; } = new("--model") { Description = "Layer sizes, e.g. 784-16-16-10 (the seed network) or 784-256-256-10.", DefaultValueFactory = _ => "784-16-16-10" };
+    public Option<string> Model { get; } = new("--model", "--network") { Description = "Layer sizes, e.g. 784-16-16-10 (the seed network) or 784-256-256-10.", DefaultValueFactory = _ => "784-16-16-10" };
     public Option<string> Activation { get; } = new("--activation") { Description = "Hidden-layer activation: relu, sigmoid, tanh or identity.", DefaultValueFactory = _ => "relu" };
     public Option<string> Loss { get; } = new("--loss") { Description = "cross-entropy, squared, absolute, huber or hinge.", DefaultValueFactory = _ => "cross-entropy" };
     public Option<float> LossParameter { get; } = new("--delta") { Description = "δ of the Huber loss, or the hinge margin.", DefaultValueFactory = _ => 1f };
@@ -23,7 +23,7 @@ internal sealed class TrainSettings
     public Option<float?> ClipNorm { get; } = new("--clip-norm") { Description = "Clip the gradient to this L2 norm." };
     public Option<string> Schedule { get; } = new("--schedule") { Description = "Learning-rate schedule: constant, step or cosine.", DefaultValueFactory = _ => "constant" };
     public Option<int> Seed { get; } = new("--seed") { Description = "Seed of the initial weights and of the shuffling.", DefaultValueFactory = _ => 1 };
-    public Option<string?> Data { get; } = new("--data") { Description = "Folder with the four MNIST-format IDX files (default: the shipped MNIST)." };
+    public Option<string?> Data { get; } = new("--data", "--dataset") { Description = "Folder with the four MNIST-format IDX files (default: the shipped MNIST); on a cluster, a folder under the silos' data root." };
     public Option<string?> Csv { get; } = new("--csv") { Description = "Train on a CSV file of numeric features instead." };
     public Option<string?> TestCsv { get; } = new("--test-csv") { Description = "CSV file to measure test accuracy on (with --csv)." };
     public Option<string?> Label { get; } = new("--label") { Description = "The CSV's label column: a name (needs a header) or a 0-based index (default: the last)." };
@@ -92,6 +92,7 @@ internal sealed class TrainSettings
             return;
         }
         UserError.Require(!Directory.Exists(path), "--out", $"'{path}' is a directory; give a file name such as model.dtm.");
+        OutputFile.Check("--out", path);
         var directory = Path.GetDirectoryName(Path.GetFullPath(path));
         try
         {
@@ -106,9 +107,21 @@ internal sealed class TrainSettings
         }
     }
 
+    /// <summary>Refuses data options that would be ignored: CSV options without --csv, --data with it.</summary>
+    public void ValidateDataOptions(ParseResult parse)
+    {
+        var csv = parse.GetValue(Csv) is not null;
+        UserError.Require(!csv || parse.GetValue(Data) is null, "--data", "names IDX data; it cannot be combined with --csv.");
+        foreach (var option in new Option[] { TestCsv, Label, Regression })
+        {
+            UserError.Require(csv || parse.GetResult(option) is not { Implicit: false }, option.Name, "needs --csv (it describes a CSV dataset).");
+        }
+    }
+
     /// <summary>Loads the training and test sets the options name.</summary>
     public (Dataset Train, Dataset? Test) LoadData(ParseResult parse, ModelSpec model)
     {
+        ValidateDataOptions(parse);
         if (parse.GetValue(Csv) is { } csv)
         {
             var label = parse.GetValue(Label);

@@ -24,12 +24,29 @@ internal static class WatchCommand
         return command;
     }
 
-    /// <summary>Shared with <c>submit --wait</c>.</summary>
+    /// <summary>How often a watch whose output is not a terminal prints a step line.</summary>
+    public static readonly TimeSpan PipedStepInterval = TimeSpan.FromSeconds(5);
+
+    /// <summary>Follows the job to its end: a live bar on a terminal, lines otherwise.</summary>
     public static async Task<JobStatus> FollowAsync(IJobGrain job, CancellationToken cancellationToken)
     {
         if (Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
         {
-            return await JobRunner.FollowAsync(job, p => Console.WriteLine(StatusView.Line(p)), cancellationToken);
+            // A log or a pipe gets every epoch and a step line every few seconds, not one per event.
+            long lastStepLine = 0;
+            return await JobRunner.FollowAsync(job, p =>
+            {
+                var now = System.Diagnostics.Stopwatch.GetTimestamp();
+                if (p.Kind == ProgressKind.Step && System.Diagnostics.Stopwatch.GetElapsedTime(lastStepLine, now) < PipedStepInterval)
+                {
+                    return;
+                }
+                if (p.Kind == ProgressKind.Step)
+                {
+                    lastStepLine = now;
+                }
+                Console.WriteLine(StatusView.Line(p));
+            }, cancellationToken);
         }
 
         JobStatus? final = null;

@@ -39,7 +39,8 @@ internal static class UserError
 
     private static bool IsUserError(Exception e) =>
         e is ArgumentException or FormatException or DatasetException or FileNotFoundException or DistTrain.Core.Training.TrainingDivergedException
-            or DirectoryNotFoundException or InvalidDataException or UnauthorizedAccessException or Cluster.JobLostException;
+            or DirectoryNotFoundException or InvalidDataException or UnauthorizedAccessException or Cluster.JobLostException
+            or IOException; // a full disk, a file in use: the environment, named in the message
 
     /// <summary>Throws an <see cref="ArgumentException"/> naming the option when the condition fails.</summary>
     public static void Require(bool condition, string option, string message)

@@ -6,6 +6,10 @@ namespace DistTrain.Core.Data;
 /// </summary>
 public static class CsvLoader
 {
+    /// <summary>More columns than this is not a table of features (and 10⁷ of them would cost a
+    /// gigabyte of strings): refused before they are split.</summary>
+    public const int MaxColumns = 1 << 16;
+
     public static Dataset Load(string path, CsvOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -84,6 +88,12 @@ public static class CsvLoader
 
     private static List<string> SplitLine(string line, char delimiter, string path, int lineNumber)
     {
+        // Counting delimiters over-counts quoted ones, never under-counts: a cheap upper bound.
+        if (line.AsSpan().Count(delimiter) >= MaxColumns)
+        {
+            throw new DatasetException($"{path}:{lineNumber}: has more than {MaxColumns:N0} columns; at most {MaxColumns:N0} are supported");
+        }
+
         var fields = new List<string>();
         var reader = new CsvFieldReader(line, delimiter);
         while (reader.TryRead(out ReadOnlySpan<char> field, out string? error))

@@ -13,6 +13,9 @@ internal sealed class CsvRowParser
     private readonly List<float> _targets = [];
     private int _maxLabel = -1;
 
+    /// <summary>Class labels run below this: a label sizes the network's output layer.</summary>
+    public const int MaxClasses = 1 << 16;
+
     public CsvRowParser(string path, CsvOptions options, int columnCount, int labelColumn)
     {
         _path = path;
@@ -87,6 +90,11 @@ internal sealed class CsvRowParser
         if (!CsvNumbers.TryParseLabel(field, out int label))
         {
             throw Error(lineNumber, column, $"'{field}' is not a class label: labels must be integers >= 0");
+        }
+
+        if (label >= MaxClasses)
+        {
+            throw Error(lineNumber, column, $"class label {label} is too large: labels run from 0 to {MaxClasses - 1}");
         }
 
         _labels.Add(label);

@@ -1,19 +1,77 @@
+using System.Runtime.InteropServices;
+
 namespace DistTrain.Core.Data;
 
-/// <summary>Opening data files so that a missing one surfaces as a <see cref="DatasetException"/> naming it.</summary>
-internal static class DataFiles
+/// <summary>
+/// Opening files of outside bytes (datasets, model files, checkpoints): only regular files, so a
+/// device such as /dev/zero or a FIFO can never be read without end, and a missing file surfaces as
+/// a <see cref="DatasetException"/> naming it.
+/// </summary>
+public static partial class DataFiles
 {
     private const int BufferSize = 64 * 1024;
 
+    /// <summary>Opens <paramref name="path"/> for reading, or throws naming the file.</summary>
+    /// <exception cref="DatasetException">The file is missing, or is not a regular file.</exception>
     public static FileStream OpenRead(string path)
     {
+        FileStream stream;
         try
         {
-            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, FileOptions.SequentialScan);
+            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, FileOptions.SequentialScan);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             throw new DatasetException($"{path}: file not found", e);
         }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new DatasetException($"{path}: cannot be read ({e.Message})", e);
+        }
+        if (Kind(path) is { } kind && kind != "regular file")
+        {
+            stream.Dispose();
+            throw new DatasetException($"{path}: is a {kind}, not a regular file");
+        }
+        return stream;
     }
+
+    /// <summary>What <paramref name="path"/> is ("regular file", "directory", "character device", …),
+    /// after symbolic links; null when it does not exist or the system cannot say.</summary>
+    public static string? Kind(string path)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return Directory.Exists(path) ? "directory" : File.Exists(path) ? "regular file" : null;
+        }
+        // statx's buffer has the same layout on every Linux architecture (unlike stat's): the mode
+        // is the 16-bit field at offset 28.
+        Span<byte> buffer = stackalloc byte[256];
+        const int AtFdCwd = -100, StatxType = 0x1;
+        try
+        {
+            if (Statx(AtFdCwd, path, 0, StatxType, ref MemoryMarshal.GetReference(buffer)) != 0)
+            {
+                return null;
+            }
+        }
+        catch (EntryPointNotFoundException)
+        {
+            return File.Exists(path) ? "regular file" : Directory.Exists(path) ? "directory" : null;
+        }
+        var mode = BitConverter.ToUInt16(buffer[28..30]) & 0xF000;
+        return mode switch
+        {
+            0x8000 => "regular file",
+            0x4000 => "directory",
+            0x2000 => "character device",
+            0x6000 => "block device",
+            0x1000 => "FIFO",
+            0xC000 => "socket",
+            _ => "special file",
+        };
+    }
+
+    [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Statx(int directory, string path, int flags, uint mask, ref byte buffer);
 }

@@ -12,6 +12,10 @@ public static class IdxFile
     public const byte UnsignedByteType = 0x08;
     public const int MaxDimensions = 4;
 
+    /// <summary>Deflate never expands data more than about 1032-fold: a gzip file of n bytes holds at
+    /// most this many times n, which bounds what a header may claim before anything is allocated.</summary>
+    private const long MaxDeflateRatio = 1032;
+
     public static IdxArray Read(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -19,13 +23,13 @@ public static class IdxFile
         bool gzip = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) || StartsWithGzipMagic(file);
         if (!gzip)
         {
-            return ReadContent(file, path);
+            return ReadContent(file, path, file.Length, compressed: false);
         }
 
         using var content = new GZipStream(file, CompressionMode.Decompress, leaveOpen: true);
         try
         {
-            return ReadContent(content, path);
+            return ReadContent(content, path, file.Length * MaxDeflateRatio, compressed: true);
         }
         catch (InvalidDataException e)
         {
@@ -42,7 +46,9 @@ public static class IdxFile
         return read == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
     }
 
-    private static IdxArray ReadContent(Stream stream, string path)
+    /// <param name="available">The most bytes <paramref name="stream"/> can hold: the file's length,
+    /// or for gzip the most its compressed length can expand to.</param>
+    private static IdxArray ReadContent(Stream stream, string path, long available, bool compressed)
     {
         Span<byte> header = stackalloc byte[4 + 4 * MaxDimensions];
         int read = stream.ReadAtLeast(header[..4], 4, throwOnEndOfStream: false);
@@ -101,6 +107,15 @@ public static class IdxFile
             }
         }
 
+        // Refused before allocating: a 1 KB file may claim 2^31 images in its header.
+        if (total > available - headerLength)
+        {
+            var found = Math.Max(0, available - headerLength);
+            throw new DatasetException(compressed
+                ? $"{path}: the header describes {total} bytes of data; {available / MaxDeflateRatio} bytes of gzip cannot hold more than {found}"
+                : $"{path}: truncated: expected {total} bytes of data, found {found}");
+        }
+
         // One allocation for the payload, filled by as few large reads as the stream allows.
         byte[] data = GC.AllocateUninitializedArray<byte>((int)total);
         read = stream.ReadAtLeast(data, data.Length, throwOnEndOfStream: false);
@@ -119,12 +134,13 @@ public static class IdxFile
         return new IdxArray(dimensions, data);
     }
 
+    /// <summary>The bytes left after the data (counted up to 1 MB: a gzip bomb is not read to its end).</summary>
     private static long CountRemaining(Stream stream)
     {
-        Span<byte> scratch = stackalloc byte[512];
+        Span<byte> scratch = stackalloc byte[4096];
         long count = 0;
         int read;
-        while ((read = stream.Read(scratch)) > 0)
+        while (count < 1 << 20 && (read = stream.Read(scratch)) > 0)
         {
             count += read;
         }

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using DistTrain.Core.Data;
 using DistTrain.Core.Nn;
 using DistTrain.Core.Training;
 using MessagePack;
@@ -16,8 +17,15 @@ public static class ModelFile
     public const string Format = "disttrain-model";
     public const int Version = 1;
 
+    /// <summary>The largest network's parameters and room for the header fields.</summary>
+    private const long MaxFileBytes = (long)NetworkSpec.MaxParameters * sizeof(float) + (1 << 20);
+
     public static void Save(string path, ModelSpec spec, ReadOnlySpan<float> parameters)
     {
+        if (DataFiles.Kind(path) is { } kind && kind != "regular file")
+        {
+            throw new ArgumentException($"'{path}' is a {kind}; a model is saved to a regular file such as model.dtm.");
+        }
         if (parameters.Length != spec.Network.ParameterCount)
         {
             throw new ArgumentException($"Network {spec.Network} has {spec.Network.ParameterCount} parameters; got {parameters.Length}.");
@@ -47,8 +55,19 @@ public static class ModelFile
         }
         // Write aside and rename, so a crash never leaves half a model under the real name.
         var temporary = path + ".tmp";
-        File.WriteAllBytes(temporary, buffer.WrittenSpan.ToArray());
-        File.Move(temporary, path, overwrite: true);
+        try
+        {
+            using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write))
+            {
+                file.Write(buffer.WrittenSpan);
+            }
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch (IOException e)
+        {
+            File.Delete(temporary);
+            throw new IOException($"Cannot write model file '{path}': {e.Message}", e);
+        }
     }
 
     public static (ModelSpec Spec, float[] Parameters) Load(string path)
@@ -57,7 +76,16 @@ public static class ModelFile
         {
             throw new FileNotFoundException($"Model file '{path}' does not exist.", path);
         }
-        var bytes = File.ReadAllBytes(path);
+        byte[] bytes;
+        using (var file = DataFiles.OpenRead(path)) // a regular file: never /dev/zero read without end
+        {
+            if (file.Length > MaxFileBytes)
+            {
+                throw new InvalidDataException($"Model file '{path}' holds {file.Length:N0} bytes; no model file is larger than {MaxFileBytes:N0}.");
+            }
+            bytes = new byte[file.Length];
+            file.ReadExactly(bytes);
+        }
         try
         {
             return Read(bytes, path);
@@ -120,21 +148,18 @@ public static class ModelFile
         {
             throw new InvalidDataException($"Model file '{path}': field 'network': {e.Message}", e);
         }
-        long needed;
-        try
-        {
-            needed = (long)spec.ParameterCount * sizeof(float);
-        }
-        catch (OverflowException e)
-        {
-            throw new InvalidDataException($"Model file '{path}': field 'network' ({spec}) has more parameters than any model file can hold.", e);
-        }
+        var needed = (long)spec.ParameterCount * sizeof(float); // bounded by NetworkSpec
         if (parameters is null || parameters.Length != needed)
         {
             throw new InvalidDataException(
                 $"Model file '{path}': field 'parameters' holds {parameters?.Length ?? 0} bytes; network {spec} needs {needed}.");
         }
         var values = MemoryMarshal.Cast<byte, float>(parameters).ToArray();
+        var bad = Array.FindIndex(values, v => !float.IsFinite(v));
+        if (bad >= 0)
+        {
+            throw new InvalidDataException($"Model file '{path}': field 'parameters' holds {values[bad]} at index {bad}; a trained model's parameters are finite.");
+        }
         var modelSpec = lossKind == LossKind.Hinge
             ? new ModelSpec(spec, lossKind, HingeMargin: lossParameter)
             : new ModelSpec(spec, lossKind, HuberDelta: lossParameter);

@@ -21,9 +21,23 @@ public sealed record NetworkSpec
                 throw new ArgumentException($"Layer size {i} is {layerSizes[i]}; every size must be positive.");
             }
         }
+        // Counted in 64 bits, so a spec such as 100000-100000-10 is refused here with its count
+        // instead of overflowing wherever a vector of its parameters is first sized.
+        long parameters = 0;
+        for (var l = 0; l + 1 < layerSizes.Count; l++)
+        {
+            parameters += (long)layerSizes[l] * layerSizes[l + 1] + layerSizes[l + 1];
+        }
+        if (parameters > MaxParameters)
+        {
+            throw new ArgumentException($"{string.Join("-", layerSizes)} has {parameters:N0} parameters; one vector can hold at most {MaxParameters:N0}.");
+        }
         LayerSizes = layerSizes.ToArray();
         Activation = activation;
     }
+
+    /// <summary>The most parameters a network may have: the longest array .NET allocates.</summary>
+    public const int MaxParameters = 0x7FFFFFC7; // Array.MaxLength
 
     public IReadOnlyList<int> LayerSizes { get; }
 
@@ -43,7 +57,7 @@ public sealed record NetworkSpec
             var n = 0;
             for (var l = 0; l < LayerCount; l++)
             {
-                n = checked(n + LayerSizes[l] * LayerSizes[l + 1] + LayerSizes[l + 1]);
+                n += LayerSizes[l] * LayerSizes[l + 1] + LayerSizes[l + 1]; // bounded by the constructor
             }
             return n;
         }

@@ -68,19 +68,23 @@ public sealed class LocalTrainer : IDisposable
 
     public int StepsPerEpoch => BatchPlan.StepsPerEpoch(_train.Count, Options.BatchSize);
 
-    /// <summary>Trains for the configured epochs, evaluating on <paramref name="test"/> after each.</summary>
+    /// <summary>Trains for the configured epochs (or until <see cref="TrainingOptions.MaxSteps"/>),
+    /// evaluating on <paramref name="test"/> after each.</summary>
     public TrainingResult Train(Dataset? test = null, Action<StepProgress>? onStep = null, Action<EpochResult>? onEpoch = null,
         CancellationToken cancellation = default)
     {
         var epochs = new List<EpochResult>();
-        for (var epoch = 1; epoch <= Options.Epochs; epoch++)
+        var stepsLeft = Options.MaxSteps > 0 ? Options.MaxSteps : long.MaxValue;
+        for (var epoch = 1; epoch <= Options.Epochs && stepsLeft > 0; epoch++)
         {
             cancellation.ThrowIfCancellationRequested();
             var watch = Stopwatch.StartNew();
-            var loss = RunEpoch(epoch, onStep, cancellation);
+            var steps = (int)Math.Min(StepsPerEpoch, stepsLeft);
+            var totals = RunSteps(epoch, steps, onStep, cancellation);
+            stepsLeft -= steps;
             var seconds = watch.Elapsed.TotalSeconds;
             var accuracy = test is null ? double.NaN : Evaluator.Accuracy(Options.Model.Network, Parameters, test);
-            var result = new EpochResult(epoch, loss, accuracy, seconds, _train.Count / seconds);
+            var result = new EpochResult(epoch, totals.MeanLoss, accuracy, seconds, totals.Samples / seconds);
             epochs.Add(result);
             onEpoch?.Invoke(result);
         }
@@ -88,29 +92,28 @@ public sealed class LocalTrainer : IDisposable
     }
 
     /// <summary>One epoch in the order given by (seed, epoch); returns the mean training loss.</summary>
-    public double RunEpoch(int epoch, Action<StepProgress>? onStep = null, CancellationToken cancellation = default)
+    public double RunEpoch(int epoch, Action<StepProgress>? onStep = null, CancellationToken cancellation = default) =>
+        RunSteps(epoch, StepsPerEpoch, onStep, cancellation).MeanLoss;
+
+    /// <summary>The first <paramref name="steps"/> steps of epoch <paramref name="epoch"/>.</summary>
+    private EpochTotals RunSteps(int epoch, int steps, Action<StepProgress>? onStep, CancellationToken cancellation)
     {
         EpochOrder.Fill(Options.Seed, epoch, _order);
-        var steps = StepsPerEpoch;
-        double lossSum = 0;
+        var totals = new EpochTotals();
         var start = Stopwatch.GetTimestamp();
         for (var step = 0; step < steps; step++)
         {
             cancellation.ThrowIfCancellationRequested();
             var (first, length) = BatchPlan.Batch(_train.Count, Options.BatchSize, step);
             var loss = Step(_order.AsSpan(first, length));
-            if (!float.IsFinite(loss))
-            {
-                throw new TrainingDivergedException(epoch, step + 1, loss);
-            }
-            lossSum += loss * length;
+            totals.Add(epoch, step, loss, length);
             if (onStep is not null)
             {
                 var elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
-                onStep(new StepProgress(epoch, step + 1, steps, loss, (first + length) / Math.Max(elapsed, 1e-9)));
+                onStep(new StepProgress(epoch, step + 1, StepsPerEpoch, loss, (first + length) / Math.Max(elapsed, 1e-9)));
             }
         }
-        return lossSum / _train.Count;
+        return totals;
     }
 
     /// <summary>One SGD step on the samples <paramref name="batch"/>; returns the batch's mean loss.</summary>

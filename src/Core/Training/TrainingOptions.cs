@@ -15,6 +15,9 @@ public sealed record TrainingOptions(
     int Threads = 0,
     int ReductionGroups = 1)
 {
+    /// <summary>Stop after this many optimizer steps in all (0: run every epoch to its end).</summary>
+    public long MaxSteps { get; init; }
+
     public void Validate()
     {
         if (Epochs <= 0)
@@ -32,6 +35,10 @@ public sealed record TrainingOptions(
         if (ReductionGroups < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(ReductionGroups), $"ReductionGroups must be at least 1; got {ReductionGroups}.");
+        }
+        if (MaxSteps < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxSteps), $"MaxSteps must be 0 (no limit) or more; got {MaxSteps}.");
         }
         Sgd.Validate();
     }

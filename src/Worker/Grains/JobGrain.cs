@@ -102,16 +102,21 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
             return SubmitResult.Reject("JobId", $"job {JobId} already exists ({_status.State})");
         }
 
+        if (JobIds.Check(JobId) is { } badId)
+        {
+            return SubmitResult.Reject("JobId", $"JobId: {badId}.");
+        }
+
         var (setup, field, error) = TrainingSetup.TryCreate(spec);
         if (setup is null)
         {
-            return SubmitResult.Reject(field!, $"{field} {error}");
+            return SubmitResult.Reject(field!, $"{field}: {error}.");
         }
 
         var (_, dataError) = datasets.Resolve(spec.Dataset);
         if (dataError is not null)
         {
-            return SubmitResult.Reject(nameof(JobSpec.Dataset), $"Dataset {dataError}");
+            return SubmitResult.Reject(nameof(JobSpec.Dataset), $"Dataset: {dataError}.");
         }
 
         var now = DateTimeOffset.UtcNow;

@@ -61,7 +61,7 @@ internal sealed class EpochLoop(JobCluster cluster, JobSpec spec, int stepsPerEp
             {
                 Epoch = epoch,
                 Steps = totals.Steps,
-                TrainLoss = totals.LossSum / Math.Max(totals.Samples, 1),
+                TrainLoss = totals.MeanLoss,
                 TestAccuracy = tested == 0 ? 0 : (double)correct / tested,
                 SamplesPerSecond = totals.Samples / Math.Max(trainingSeconds, 1e-9),
             };
@@ -134,30 +134,6 @@ internal sealed class EpochLoop(JobCluster cluster, JobSpec spec, int stepsPerEp
         foreach (var silo in traffic)
         {
             Traffic.Observe(silo, step);
-        }
-    }
-
-    /// <summary>An epoch's running sums: the sample-weighted loss, as the local trainer weighs it.</summary>
-    private sealed class EpochTotals
-    {
-        public double LossSum { get; private set; }
-
-        public long Samples { get; private set; }
-
-        public int Steps { get; private set; }
-
-        public double LastLoss { get; private set; }
-
-        public void Add(int epoch, int stepInEpoch, double loss, long samples, int steps)
-        {
-            if (!double.IsFinite(loss))
-            {
-                throw new TrainingDivergedException(epoch, stepInEpoch + 1, (float)loss); // ends the job as Failed, with the reason
-            }
-            LossSum += loss * samples;
-            Samples += samples;
-            Steps += steps;
-            LastLoss = loss;
         }
     }
 }

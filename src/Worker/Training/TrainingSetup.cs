@@ -60,45 +60,24 @@ public sealed record TrainingSetup(JobSpec Spec, NetworkSpec Network, ModelSpec 
             return Fail(nameof(JobSpec.Network), $"\"{spec.Network}\" is not a layer list like \"784-16-16-10\": {e.Message}");
         }
 
-        long parameters = 0;
-        for (var l = 0; l < network.LayerCount; l++)
+        if (network.ParameterCount > MaxParameters)
         {
-            parameters += (long)network.LayerSizes[l] * network.LayerSizes[l + 1] + network.LayerSizes[l + 1];
+            return Fail(nameof(JobSpec.Network), $"{spec.Network} has {network.ParameterCount:N0} parameters; a job can ship at most {MaxParameters:N0} ({MaxParameters * 4 / (1024 * 1024)} MB) per message");
         }
 
-        if (parameters > MaxParameters)
+        // What the local trainer accepts, checked by the core's own rules (one set of rules for
+        // both); its parameter names are the spec's field names but for the batch size.
+        var sgd = new SgdOptions(spec.LearningRate, spec.Momentum, spec.Nesterov, spec.WeightDecay);
+        var model = new ModelSpec(network, loss);
+        var options = new TrainingOptions(model, sgd, spec.Epochs, spec.GlobalBatchSize, spec.Seed) { MaxSteps = spec.MaxSteps };
+        try
         {
-            return Fail(nameof(JobSpec.Network), $"{spec.Network} has {parameters:N0} parameters; a job can ship at most {MaxParameters:N0} ({MaxParameters * 4 / (1024 * 1024)} MB) per message");
+            options.Validate();
         }
-
-        if (!float.IsFinite(spec.LearningRate) || spec.LearningRate <= 0)
+        catch (ArgumentException e)
         {
-            return Fail(nameof(JobSpec.LearningRate), $"must be a positive number, not {spec.LearningRate}");
-        }
-
-        if (!float.IsFinite(spec.Momentum) || spec.Momentum is < 0 or >= 1)
-        {
-            return Fail(nameof(JobSpec.Momentum), $"must be in [0, 1), not {spec.Momentum}");
-        }
-
-        if (spec.Nesterov && spec.Momentum == 0)
-        {
-            return Fail(nameof(JobSpec.Nesterov), "needs a Momentum above 0");
-        }
-
-        if (!float.IsFinite(spec.WeightDecay) || spec.WeightDecay < 0)
-        {
-            return Fail(nameof(JobSpec.WeightDecay), $"must be 0 or more, not {spec.WeightDecay}");
-        }
-
-        if (spec.Epochs <= 0)
-        {
-            return Fail(nameof(JobSpec.Epochs), $"must be at least 1, not {spec.Epochs}");
-        }
-
-        if (spec.GlobalBatchSize <= 0)
-        {
-            return Fail(nameof(JobSpec.GlobalBatchSize), $"must be at least 1, not {spec.GlobalBatchSize}");
+            var field = e.ParamName == nameof(TrainingOptions.BatchSize) ? nameof(JobSpec.GlobalBatchSize) : e.ParamName ?? "Spec";
+            return Fail(field, e.Message.Split(" (Parameter")[0]);
         }
 
         if (spec.Workers is <= 0 or > MaxWorkers)
@@ -108,7 +87,7 @@ public sealed record TrainingSetup(JobSpec Spec, NetworkSpec Network, ModelSpec 
 
         if (spec.Workers > spec.GlobalBatchSize)
         {
-            return Fail(nameof(JobSpec.Workers), $"{spec.Workers} workers cannot share a global batch of {spec.GlobalBatchSize}");
+            return Fail(nameof(JobSpec.Workers), $"{spec.Workers} workers cannot share a global batch of {spec.GlobalBatchSize} samples; use at most {spec.GlobalBatchSize} workers or a larger batch");
         }
 
         if (spec.TrainLimit < 0)
@@ -121,11 +100,6 @@ public sealed record TrainingSetup(JobSpec Spec, NetworkSpec Network, ModelSpec 
             return Fail(nameof(JobSpec.TestLimit), $"must be 0 (all) or more, not {spec.TestLimit}");
         }
 
-        if (spec.MaxSteps < 0)
-        {
-            return Fail(nameof(JobSpec.MaxSteps), $"must be 0 (no limit) or more, not {spec.MaxSteps}");
-        }
-
         if (spec.Wire is not ("fp32" or "bf16"))
         {
             return Fail(nameof(JobSpec.Wire), $"must be fp32 or bf16, not \"{spec.Wire}\"");
@@ -136,17 +110,21 @@ public sealed record TrainingSetup(JobSpec Spec, NetworkSpec Network, ModelSpec 
             return Fail(nameof(JobSpec.SyncEvery), $"must be from 1 (every step) to {MaxSyncEvery} local steps, not {spec.SyncEvery}");
         }
 
-        var model = new ModelSpec(network, loss);
-        var sgd = new SgdOptions(spec.LearningRate, spec.Momentum, spec.Nesterov, spec.WeightDecay);
         return (new TrainingSetup(spec, network, model, sgd), null, null);
 
-        static (TrainingSetup?, string?, string?) Fail(string field, string error) => (null, field, error);
+        // Errors read "Field: error." wherever they are shown, so none carries its own full stop.
+        static (TrainingSetup?, string?, string?) Fail(string field, string error) => (null, field, error.TrimEnd('.'));
     }
 
     /// <summary>For code past validation (workers, parameter server): a bad spec is a bug there.</summary>
     public static TrainingSetup Create(JobSpec spec)
     {
         var (setup, field, error) = TryCreate(spec);
-        return setup ?? throw new JobSpecException(field!, $"{field} {error}");
+        return setup ?? throw new JobSpecException(field!, $"{field}: {error}.");
     }
+
+    /// <summary>The core's options for training this job in one process (the reference a job must
+    /// reproduce): <paramref name="groups"/> is the job's reduction groups, one per silo it started on.</summary>
+    public TrainingOptions ToTrainingOptions(int threads = 0, int groups = 1) =>
+        new(Model, Sgd, Spec.Epochs, Spec.GlobalBatchSize, Spec.Seed, threads, groups) { MaxSteps = Spec.MaxSteps };
 }

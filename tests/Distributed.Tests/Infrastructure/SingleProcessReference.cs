@@ -16,22 +16,10 @@ internal static class SingleProcessReference
     /// <param name="groups">The job's reduction groups (its status' <c>Groups</c>): one per silo it started on.</param>
     public static float[] Train(JobSpec spec, long steps, int threads = 1, int groups = 1)
     {
-        var setup = TrainingSetup.Create(spec);
         var train = spec.TrainLimit > 0 ? MnistTrain.Value.Take(spec.TrainLimit) : MnistTrain.Value;
-        var options = new TrainingOptions(setup.Model, setup.Sgd, spec.Epochs, spec.GlobalBatchSize, spec.Seed, threads, groups);
+        var options = TrainingSetup.Create(spec).ToTrainingOptions(threads, groups) with { MaxSteps = steps };
         using var trainer = new LocalTrainer(options, train);
-        var order = new int[train.Count];
-        long step = 0;
-        for (var epoch = 1; step < steps; epoch++)
-        {
-            EpochOrder.Fill(spec.Seed, epoch, order);
-            for (var b = 0; b < BatchPlan.StepsPerEpoch(train.Count, spec.GlobalBatchSize) && step < steps; b++, step++)
-            {
-                var (start, length) = BatchPlan.Batch(train.Count, spec.GlobalBatchSize, b);
-                trainer.Step(order.AsSpan(start, length));
-            }
-        }
-
+        trainer.Train();
         return trainer.Parameters;
     }
 
