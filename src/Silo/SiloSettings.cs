@@ -82,6 +82,8 @@ public sealed record SiloSettings(int SiloPort, int GatewayPort, IPEndPoint? Pri
             o.ClusterId = ClusterIdentity.ClusterId;
             o.ServiceId = ClusterIdentity.ServiceId;
         });
-        silo.ConfigureEndpoints(AdvertisedAddress, SiloPort, GatewayPort, listenOnAnyHostAddress: true);
+        // Listen where we advertise, not on every interface: a silo reachable on an address nobody
+        // was told about is an open door (silo-to-silo and gateway ports alike).
+        silo.ConfigureEndpoints(AdvertisedAddress, SiloPort, GatewayPort, listenOnAnyHostAddress: false);
     }
 }

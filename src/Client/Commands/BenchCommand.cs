@@ -137,12 +137,15 @@ internal static class BenchCommand
             var epochCount = parse.GetValue(epochs);
             UserError.Require(epochCount > 0, "--epochs", $"must be at least 1; got {epochCount}.");
             var configs = parse.GetValue(model) is { } modelText
-                ? [(NetworkSpec.Parse(modelText), parse.GetValue(batch) ?? 64)]
+                ? [(ParseModel(modelText), parse.GetValue(batch) ?? 64)]
                 : new[] { (NetworkSpec.Parse("784-16-16-10"), 64), (NetworkSpec.Parse("784-256-256-10"), 256) };
             foreach (var (_, b) in configs)
             {
                 UserError.Require(b > 0, "--batch", $"must be at least 1; got {b}.");
             }
+            var threadCount = parse.GetValue(threads);
+            UserError.Require(threadCount >= 0 && threadCount <= Environment.ProcessorCount, "--threads",
+                $"must be 0 (all cores) to {Environment.ProcessorCount} (this machine's cores); got {threadCount}.");
             var (train, test) = MnistLoader.Load(parse.GetValue(data) ?? DatasetLocator.FindShippedMnist());
             var asJson = parse.GetValue(json);
             ZeroColumns.SkipInLinearLayers = !parse.GetValue(dense);
@@ -168,5 +171,17 @@ internal static class BenchCommand
             return 0;
         }));
         return command;
+    }
+
+    private static NetworkSpec ParseModel(string text)
+    {
+        try
+        {
+            return NetworkSpec.Parse(text);
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException)
+        {
+            throw new ArgumentException($"--model: {e.Message}");
+        }
     }
 }

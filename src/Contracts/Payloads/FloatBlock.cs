@@ -18,6 +18,10 @@ namespace DistTrain.Contracts.Payloads;
 [Immutable]
 public sealed class FloatBlock
 {
+    /// <summary>The most floats a block may carry: a job's largest parameter vector (64 MB). The codec
+    /// refuses a message claiming more before allocating anything.</summary>
+    public const int MaxLength = 16 * 1024 * 1024;
+
     private readonly float[] _values;
 
     private FloatBlock(float[] values) => _values = values;

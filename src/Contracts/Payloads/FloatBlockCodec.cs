@@ -34,7 +34,20 @@ public sealed class FloatBlockCodec : IFieldCodec<FloatBlock>
         }
 
         field.EnsureWireType(WireType.LengthPrefixed);
-        var byteCount = reader.ReadVarUInt32();
+        uint byteCount;
+        try
+        {
+            byteCount = reader.ReadVarUInt32();
+        }
+        catch (OverflowException e)
+        {
+            throw new InvalidDataException("A FloatBlock's length is not a 32-bit varint.", e); // found by fuzzing
+        }
+        if (byteCount > (uint)FloatBlock.MaxLength * sizeof(float))
+        {
+            throw new InvalidDataException($"A FloatBlock claims {byteCount:N0} bytes; blocks hold at most {FloatBlock.MaxLength:N0} floats.");
+        }
+
         if (byteCount % sizeof(float) != 0)
         {
             throw new InvalidDataException($"A FloatBlock of {byteCount} bytes is not a whole number of floats.");

@@ -15,10 +15,13 @@ public static partial class DataFiles
     /// <exception cref="DatasetException">The file is missing, or is not a regular file.</exception>
     public static FileStream OpenRead(string path)
     {
-        FileStream stream;
+        if (Kind(path) is { } kind && kind != "regular file")
+        {
+            throw new DatasetException($"{path}: is a {kind}, not a regular file");
+        }
         try
         {
-            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, FileOptions.SequentialScan);
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, FileOptions.SequentialScan);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -28,12 +31,6 @@ public static partial class DataFiles
         {
             throw new DatasetException($"{path}: cannot be read ({e.Message})", e);
         }
-        if (Kind(path) is { } kind && kind != "regular file")
-        {
-            stream.Dispose();
-            throw new DatasetException($"{path}: is a {kind}, not a regular file");
-        }
-        return stream;
     }
 
     /// <summary>What <paramref name="path"/> is ("regular file", "directory", "character device", …),
@@ -71,6 +68,35 @@ public static partial class DataFiles
             _ => "special file",
         };
     }
+
+    /// <summary>The absolute path with every symbolic link resolved (realpath(3)); null when it does
+    /// not exist. Containment checks compare these, so a link cannot lead out of a folder.</summary>
+    public static string? RealPath(string path)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return Path.Exists(path) ? Path.GetFullPath(path) : null;
+        }
+        var resolved = RealPathNative(path, 0);
+        if (resolved == 0)
+        {
+            return null;
+        }
+        try
+        {
+            return Marshal.PtrToStringUTF8(resolved);
+        }
+        finally
+        {
+            Free(resolved);
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "realpath", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial nint RealPathNative(string path, nint resolved);
+
+    [LibraryImport("libc", EntryPoint = "free")]
+    private static partial void Free(nint pointer);
 
     [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Statx(int directory, string path, int flags, uint mask, ref byte buffer);

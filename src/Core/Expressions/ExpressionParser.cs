@@ -111,7 +111,27 @@ public sealed class ExpressionParser
         return left;
     }
 
-    private Tensor<double> Unary() => TryTake('-') ? -Unary() : Power();
+    /// <summary>How deeply parentheses, calls, signs and powers may nest: the parser recurses once
+    /// per level, and "((((…" ten thousand deep would overflow the stack (and end the process).</summary>
+    public const int MaxNesting = 256;
+
+    private int _depth;
+
+    private Tensor<double> Unary()
+    {
+        if (++_depth > MaxNesting)
+        {
+            throw Error($"the expression nests deeper than {MaxNesting} levels");
+        }
+        try
+        {
+            return TryTake('-') ? -Unary() : Power();
+        }
+        finally
+        {
+            _depth--;
+        }
+    }
 
     private Tensor<double> Power()
     {

@@ -98,6 +98,11 @@ public static class ModelFile
         {
             throw new InvalidDataException($"Model file '{path}' is truncated.", e);
         }
+        catch (Exception e) when (e is OverflowException or ArgumentException)
+        {
+            // MessagePack's reader on lengths and numbers that cannot be (found by fuzzing).
+            throw new InvalidDataException($"Model file '{path}' is not a DistTrain model (a length or number is out of range).", e);
+        }
     }
 
     private static (ModelSpec, float[]) Read(byte[] bytes, string path)
@@ -160,9 +165,16 @@ public static class ModelFile
         {
             throw new InvalidDataException($"Model file '{path}': field 'parameters' holds {values[bad]} at index {bad}; a trained model's parameters are finite.");
         }
-        var modelSpec = lossKind == LossKind.Hinge
-            ? new ModelSpec(spec, lossKind, HingeMargin: lossParameter)
-            : new ModelSpec(spec, lossKind, HuberDelta: lossParameter);
-        return (modelSpec, values);
+        try
+        {
+            var modelSpec = lossKind == LossKind.Hinge
+                ? new ModelSpec(spec, lossKind, HingeMargin: lossParameter)
+                : new ModelSpec(spec, lossKind, HuberDelta: lossParameter);
+            return (modelSpec, values);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"Model file '{path}': field 'lossParameter' is {lossParameter}: {e.Message.Split(" (Parameter")[0]}", e);
+        }
     }
 }

@@ -64,7 +64,24 @@ public sealed class DatasetCache(IOptions<DataOptions> options)
             return (null, $"\"{dataset}\" leaves the data root {root}");
         }
 
-        return Directory.Exists(full) ? (full, null) : (null, $"no folder \"{dataset}\" under the data root {root}");
+        if (!Directory.Exists(full))
+        {
+            return (null, $"no folder \"{dataset}\" under the data root {root}");
+        }
+
+        // After symbolic links, the folder and every file in it must still be inside the root: a
+        // link to /etc (or to another tenant's data) is not a dataset under the root.
+        var realRoot = DataFiles.RealPath(root) ?? root;
+        foreach (var entry in Directory.EnumerateFileSystemEntries(full).Prepend(full))
+        {
+            var real = DataFiles.RealPath(entry);
+            if (real is null || !(real == realRoot || real.StartsWith(realRoot.TrimEnd('/') + "/", StringComparison.Ordinal)))
+            {
+                return (null, $"\"{dataset}\" leads out of the data root {root} through a symbolic link ({System.IO.Path.GetFileName(entry)} → {real ?? "nowhere"})");
+            }
+        }
+
+        return (full, null);
     }
 
     /// <summary>Loads (off the calling grain's turn) or returns the cached dataset at a resolved path.</summary>

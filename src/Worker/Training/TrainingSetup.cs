@@ -21,7 +21,7 @@ public sealed record TrainingSetup(JobSpec Spec, NetworkSpec Network, ModelSpec 
     /// The weights (and each gradient) travel as one message per step; Orleans closes a connection
     /// over a 100 MB message. 16 M parameters (64 MB) keeps every payload well below that.
     /// </summary>
-    public const int MaxParameters = 16 * 1024 * 1024;
+    public const int MaxParameters = DistTrain.Contracts.Payloads.FloatBlock.MaxLength;
 
     public static (TrainingSetup? Setup, string? Field, string? Error) TryCreate(JobSpec? spec)
     {

@@ -1,0 +1,82 @@
+using DistTrain.Distributed.Tests.Infrastructure;
+
+namespace DistTrain.Distributed.Tests;
+
+/// <summary>
+/// The README's table of exit codes, through the real console: 2 and one line naming the option,
+/// file or value for every user mistake; 3 when the cluster asked for does not answer (never an
+/// embedded silo in its place); 130 when stopped by a signal, with the job cancelled.
+/// </summary>
+public sealed class ConsoleExitCodeTests
+{
+    /// <summary>A port nothing listens on (the cluster tests use 31711+ and 31751+).</summary>
+    private const string DownGateway = "localhost:30390";
+
+    [Theory]
+    [InlineData("train --epochs x", "--epochs: 'x' is not a whole number")]
+    [InlineData("train --lr abc", "--lr: 'abc' is not a number")]
+    [InlineData("trian", "'trian'")]
+    [InlineData("train --bogus", "'--bogus'")]
+    [InlineData("train --local --workers 4", "--workers")]
+    [InlineData("train --local --sync-every 4", "--sync-every")]
+    [InlineData("train --local --threads 999", "--threads")]
+    [InlineData("train --threads 1 --gateway " + DownGateway, "--threads")]
+    [InlineData("train --local --test-csv test.csv", "--test-csv")]
+    [InlineData("train --local --csv a.csv --data b", "--data")]
+    [InlineData("train --local --model 784-100000-100000-10", "--model")] // 10¹⁰ parameters: more than an int
+    [InlineData("bench --model 784-100000-100000-10", "--model")]
+    [InlineData("train --local --out /dev/null", "/dev/null")]
+    [InlineData("evaluate --model /dev/zero", "/dev/zero")]
+    [InlineData("submit --id a/b --gateway " + DownGateway, "--id")]
+    [InlineData("submit --connect-timeout 0", "--connect-timeout")]
+    [InlineData("graph x*x --at x=1 --dot /dev/null", "--dot")]
+    public async Task UserMistakes_EndInOneLine_WithExitCode2(string arguments, string named)
+    {
+        var result = await RunAsync(arguments);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.StartsWith("error: ", result.Error);
+        Assert.Contains(named, result.Error);
+        Assert.Single(result.Error.Trim().Split('\n')); // one line, no help page, no stack trace
+    }
+
+    [Theory]
+    [InlineData("train --epochs 1 --gateway " + DownGateway)] // a named gateway is never replaced by an embedded silo
+    [InlineData("submit --epochs 1 --gateway " + DownGateway)]
+    [InlineData("jobs --gateway " + DownGateway)]
+    [InlineData("status job-1 --gateway " + DownGateway)]
+    public async Task AClusterThatDoesNotAnswer_IsExitCode3(string arguments)
+    {
+        var result = await RunAsync(arguments + " --connect-timeout 2");
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Contains("no DistTrain cluster reachable at 127.0.0.1:30390", result.Error);
+        Assert.DoesNotContain("embedded", result.Output + result.Error);
+        Assert.Single(result.Error.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public async Task Terminating_ATrainOnTheEmbeddedSilo_CancelsIt_WithExitCode130()
+    {
+        // SIGTERM takes the path of a first Ctrl-C (a test cannot type into a terminal): the job
+        // is cancelled and the embedded silo stopped, promptly, instead of training to the end.
+        var run = ProcessRunner.StartAsync("dotnet",
+            [ProcessRunner.ClientDll(), "train", "--model", "784-256-256-10", "--epochs", "30", "--workers", "2"],
+            startedWhen: line => line.StartsWith("Job ", StringComparison.Ordinal), TimeSpan.FromMinutes(2));
+        var process = await run.Started;
+        await Task.Delay(TimeSpan.FromSeconds(1)); // into the first epoch
+        var signalled = System.Diagnostics.Stopwatch.StartNew();
+        ProcessRunner.Terminate(process);
+
+        var result = await run.Completion;
+
+        Assert.True(result.ExitCode == 130, result.ToString());
+        Assert.Contains("cancelled", result.Error);
+        Assert.DoesNotContain("Final test accuracy", result.Output);
+        Assert.True(signalled.Elapsed < TimeSpan.FromSeconds(30), $"took {signalled.Elapsed} to stop");
+    }
+
+    private static Task<ProcessRunner.Result> RunAsync(string arguments) =>
+        ProcessRunner.RunAsync("dotnet", [ProcessRunner.ClientDll(), .. arguments.Split(' ')], TimeSpan.FromSeconds(90),
+            new Dictionary<string, string> { ["DISTTRAIN_GATEWAY"] = "" });
+}
