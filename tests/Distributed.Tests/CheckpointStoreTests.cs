@@ -74,12 +74,15 @@ public sealed class CheckpointStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task ACorruptCheckpoint_IsTreatedAsNone()
+    public async Task ACorruptCheckpoint_IsRefusedWithItsReason_NotTreatedAsNone()
     {
         await _store.SaveAsync("job-1", Checkpoint("job-1", 1f));
         await File.WriteAllBytesAsync(_store.PathOf("job-1"), [1, 2, 3]);
 
-        Assert.Null(await _store.LoadAsync("job-1"));
+        var e = await Assert.ThrowsAsync<InvalidDataException>(() => _store.LoadAsync("job-1"));
+
+        Assert.Contains(_store.PathOf("job-1"), e.Message);
+        Assert.Contains("cannot be read", e.Message);
     }
 
     [Fact]

@@ -80,4 +80,25 @@ public sealed class JobCheckpointTests(ITestOutputHelper output) : IAsyncLifetim
         var listed = await _cluster.Client.GetGrain<IJobRegistryGrain>(IJobRegistryGrain.Key).ListAsync();
         Assert.Contains(listed, j => j.JobId == id);
     }
+
+    [Fact]
+    public async Task AJobWhoseCheckpointIsCorrupt_Fails_WithTheReason_InsteadOfStartingAfresh()
+    {
+        var id = Jobs.NewId("corrupt");
+        var store = new DistTrain.Worker.Checkpoints.CheckpointStore(
+            Microsoft.Extensions.Options.Options.Create(new DistTrain.Worker.Checkpoints.CheckpointOptions { Directory = _checkpoints }),
+            null!, Microsoft.Extensions.Logging.Abstractions.NullLogger<DistTrain.Worker.Checkpoints.CheckpointStore>.Instance);
+        Directory.CreateDirectory(_checkpoints);
+        await File.WriteAllBytesAsync(store.PathOf(id), [0xde, 0xad, 0xbe, 0xef]);
+        var job = _cluster.Client.GetGrain<IJobGrain>(id);
+
+        var status = await job.GetStatusAsync();
+
+        Assert.Equal(JobState.Failed, status.State);
+        Assert.Contains("checkpoint", status.Error);
+        Assert.Contains("cannot be read", status.Error);
+        Assert.DoesNotContain("\n", status.Error);
+        Assert.False((await job.StartAsync(Jobs.Small(workers: 2))).Accepted); // nothing overwrites it
+        Assert.Equal(4, new FileInfo(store.PathOf(id)).Length);
+    }
 }

@@ -51,6 +51,11 @@ internal static class StatusView
             grid.AddRow("Data plane", Markup.Escape($"{silo.Silo}: {silo.TcpBytesSentPerStep:N0} B/step sent, {silo.TcpBytesReceivedPerStep:N0} received over TCP, " +
                 $"{silo.SharedBytesReadPerStep:N0} read through shared memory"));
         }
+        if (status.CheckpointError is { } checkpointError)
+        {
+            grid.AddRow("Checkpoint", $"[yellow]{Markup.Escape(checkpointError)}[/]");
+        }
+
         if (status.Error is { } error)
         {
             grid.AddRow("Error", $"[red]{Markup.Escape(error)}[/]");

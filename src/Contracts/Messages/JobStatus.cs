@@ -58,6 +58,10 @@ public sealed record JobStatus
     /// after a slice was lost with its silo.</summary>
     [Id(20)] public int Rollbacks { get; init; }
 
+    /// <summary>Why the last checkpoint could not be written (null when it was, or none is kept):
+    /// the job goes on, but could not resume from that epoch.</summary>
+    [Id(21)] public string? CheckpointError { get; init; }
+
     public double? FinalTestAccuracy => Epochs.Count > 0 ? Epochs[^1].TestAccuracy : null;
 }
 

@@ -1,8 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using DistTrain.Contracts.Messages;
 using System.Text.RegularExpressions;
+using DistTrain.Contracts.Messages;
+using DistTrain.Core.Data;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Serialization;
@@ -43,7 +44,9 @@ public sealed partial class CheckpointStore(IOptions<CheckpointOptions> options,
         }
     }
 
-    /// <summary>The job's checkpoint, or null when it has none (or an unreadable one, which is logged).</summary>
+    /// <summary>The job's checkpoint, or null when it has none.</summary>
+    /// <exception cref="InvalidDataException">It has one that cannot be read (corrupt, truncated, of
+    /// another format): the job must fail with that reason, not start afresh over it.</exception>
     public async Task<JobCheckpoint?> LoadAsync(string jobId, CancellationToken cancellationToken = default)
     {
         if (!Enabled)
@@ -57,18 +60,24 @@ public sealed partial class CheckpointStore(IOptions<CheckpointOptions> options,
         }
         try
         {
-            var checkpoint = serializer.Deserialize(await File.ReadAllBytesAsync(path, cancellationToken))
-                ?? throw new InvalidDataException("empty");
+            byte[] bytes;
+            await using (var file = DataFiles.OpenRead(path)) // a regular file, read to its real length only
+            {
+                bytes = new byte[file.Length];
+                await file.ReadExactlyAsync(bytes, cancellationToken);
+            }
+            var checkpoint = serializer.Deserialize(bytes) ?? throw new InvalidDataException("it is empty");
             if (checkpoint.Format != JobCheckpoint.CurrentFormat)
             {
-                throw new InvalidDataException($"format {checkpoint.Format}, expected {JobCheckpoint.CurrentFormat}");
+                throw new InvalidDataException($"it has format {checkpoint.Format}; this build reads {JobCheckpoint.CurrentFormat}");
             }
             return checkpoint;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             logger.LogError(e, "Checkpoint {Path} of job {JobId} is unreadable; the job cannot resume from it", path, jobId);
-            return null;
+            throw new InvalidDataException($"Job {jobId}'s checkpoint {path} cannot be read ({e.Message.Split('\n')[0].Trim()}); " +
+                "the job is not restarted over it: move the file aside to start the job again.", e);
         }
     }
 

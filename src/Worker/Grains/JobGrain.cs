@@ -55,7 +55,18 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _status = new JobStatus { JobId = JobId, State = JobState.Pending, Silo = RuntimeIdentity };
-        if (await checkpoints.LoadAsync(JobId, cancellationToken) is not { } checkpoint)
+        JobCheckpoint? checkpoint;
+        try
+        {
+            checkpoint = await checkpoints.LoadAsync(JobId, cancellationToken);
+        }
+        catch (InvalidDataException e)
+        {
+            // Failed with the reason, and kept so: a new job under this id would overwrite the file.
+            _status = _status with { State = JobState.Failed, Error = e.Message, EndedAt = DateTimeOffset.UtcNow };
+            return;
+        }
+        if (checkpoint is null)
         {
             return;
         }
@@ -396,12 +407,15 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
         catch (Exception e) when (e is not OperationCanceledException)
         {
             logger.LogWarning(e, "Job {JobId}: could not write its checkpoint", JobId);
+            _status = _status with { CheckpointError = ErrorText.OneSentence($"could not write its checkpoint: {e.Message}") };
+            return;
         }
+        _status = _status with { CheckpointError = null };
     }
 
     private void Finish(JobState state, string? error)
     {
-        _status = _status with { State = state, Error = error, EndedAt = DateTimeOffset.UtcNow };
+        _status = _status with { State = state, Error = error is null ? null : ErrorText.OneSentence(error), EndedAt = DateTimeOffset.UtcNow };
         Publish(Progress(ProgressKind.Finished));
         foreach (var watcher in _watchers)
         {

@@ -30,6 +30,7 @@ public static class SiloBuilderExtensions
         });
         builder.Services.AddSingleton<DatasetCache>();
         builder.AddPlacementDirector<ShardSpreadPlacement, ShardSpreadPlacementDirector>();
+        builder.AddIncomingGrainCallFilter<Security.ClientCallFilter>();
         return builder;
     }
 }
