@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using System.Threading.Channels;
 using DistTrain.Contracts.Grains;
 using DistTrain.Contracts.Messages;
 using DistTrain.Core.Training;
@@ -30,7 +29,7 @@ namespace DistTrain.Worker.Grains;
 public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints, DataPlaneService dataPlane, IHostApplicationLifetime silo, ILogger<JobGrain> logger)
     : Grain, IJobGrain, IEpochObserver
 {
-    private readonly List<Channel<JobProgress>> _watchers = [];
+    private readonly List<ProgressQueue> _watchers = [];
     private readonly List<EpochSummary> _epochs = [];
     private EpochLoop? _loop;
     private ParameterCheckpoint _lastCheckpoint = new();
@@ -161,11 +160,11 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
 
     public async IAsyncEnumerable<JobProgress> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var channel = Channel.CreateUnbounded<JobProgress>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        var channel = new ProgressQueue(); // bounded: a watcher that stops reading cannot make the job buffer every step
         // A watcher that attaches late (or re-attaches) still sees every finished epoch first.
         foreach (var epoch in _epochs)
         {
-            channel.Writer.TryWrite(Progress(ProgressKind.Epoch) with
+            channel.Write(Progress(ProgressKind.Epoch) with
             {
                 Epoch = epoch.Epoch,
                 Loss = epoch.TrainLoss,
@@ -175,11 +174,11 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
         }
         if (_lastProgress is not { Kind: ProgressKind.Epoch } || _epochs.Count == 0)
         {
-            channel.Writer.TryWrite(_lastProgress ?? Progress(ProgressKind.Step));
+            channel.Write(_lastProgress ?? Progress(ProgressKind.Step));
         }
         if (_status.State.IsFinished())
         {
-            channel.Writer.TryComplete();
+            channel.Complete();
         }
         else
         {
@@ -188,7 +187,7 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
 
         try
         {
-            await foreach (var progress in channel.Reader.ReadAllAsync(cancellationToken))
+            await foreach (var progress in channel.ReadAllAsync(cancellationToken))
             {
                 yield return progress;
             }
@@ -419,7 +418,7 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
         Publish(Progress(ProgressKind.Finished));
         foreach (var watcher in _watchers)
         {
-            watcher.Writer.TryComplete();
+            watcher.Complete();
         }
 
         _watchers.Clear();
@@ -444,7 +443,7 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
         _lastProgress = progress;
         foreach (var watcher in _watchers)
         {
-            watcher.Writer.TryWrite(progress);
+            watcher.Write(progress);
         }
     }
 }
