@@ -54,5 +54,29 @@ public sealed class DatasetCacheTests : IDisposable
     [InlineData("/etc")]
     public void NamesThatLeaveTheRoot_AreRefused(string name) => Assert.NotNull(Cache.Resolve(name).Error);
 
+    [Fact]
+    public async Task ADatasetNoJobUses_IsDropped_AfterItsIdleLifetime_AndKeptWhileUsed()
+    {
+        var copy = Path.Combine(_folder, "root", "mnist-copy");
+        Directory.CreateDirectory(copy);
+        foreach (var file in Directory.GetFiles(DistTrain.Core.Data.DatasetLocator.FindShippedMnist(), "*.gz"))
+        {
+            File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
+        }
+        var path = Cache.Resolve("mnist-copy").Path!;
+
+        await Cache.AcquireAsync(path); // two workers of one job
+        await Cache.AcquireAsync(path);
+        DatasetCache.Release(path);
+        DatasetCache.Sweep(TimeSpan.Zero);
+        Assert.Contains(path, DatasetCache.Loaded); // one user left
+
+        DatasetCache.Release(path);
+        DatasetCache.Sweep(TimeSpan.FromMinutes(1));
+        Assert.Contains(path, DatasetCache.Loaded); // idle, but not for long
+        DatasetCache.Sweep(TimeSpan.Zero);
+        Assert.DoesNotContain(path, DatasetCache.Loaded);
+    }
+
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 }

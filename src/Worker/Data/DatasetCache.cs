@@ -18,7 +18,7 @@ public sealed class DatasetCache(IOptions<DataOptions> options)
 
     // Static: one copy per process. A silo process holds one silo, so this is "once per silo"; an
     // in-process test cluster (several silos, one process) then also decodes MNIST only once.
-    private static readonly ConcurrentDictionary<string, Lazy<Task<LoadedDataset>>> _loaded = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, Entry> _loaded = new(StringComparer.Ordinal);
 
     public string DataRoot => options.Value.DataRoot;
 
@@ -84,15 +84,75 @@ public sealed class DatasetCache(IOptions<DataOptions> options)
         return (full, null);
     }
 
-    /// <summary>Loads (off the calling grain's turn) or returns the cached dataset at a resolved path.</summary>
-    public Task<LoadedDataset> GetAsync(string path)
+    /// <summary>Loads (off the calling grain's turn) or returns the cached dataset at a resolved path,
+    /// counting the caller as one of its users until <see cref="Release"/>.</summary>
+    public Task<LoadedDataset> AcquireAsync(string path)
     {
-        var lazy = _loaded.GetOrAdd(path, p => new Lazy<Task<LoadedDataset>>(() => Task.Run(() => Load(p))));
-        var task = lazy.Value;
+        Entry entry;
+        lock (_loaded)
+        {
+            entry = _loaded.GetOrAdd(path, p => new Entry(new Lazy<Task<LoadedDataset>>(() => Task.Run(() => Load(p)))));
+            entry.Users++;
+        }
+        var task = entry.Load.Value;
         // A failed load must not poison the cache: the next caller tries again.
-        _ = task.ContinueWith(t => _loaded.TryRemove(new(path, lazy)), CancellationToken.None,
-            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        _ = task.ContinueWith(_ =>
+        {
+            lock (_loaded)
+            {
+                _loaded.TryRemove(new(path, entry));
+            }
+        }, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return task;
+    }
+
+    /// <summary>One user of <paramref name="path"/> is done with it. A dataset nobody has used for
+    /// <see cref="IdleLifetime"/> is dropped (the next job loads it again): the cache holds what jobs
+    /// use, not every dataset a silo ever loaded.</summary>
+    public static void Release(string path)
+    {
+        lock (_loaded)
+        {
+            if (_loaded.TryGetValue(path, out var entry) && entry.Users > 0 && --entry.Users == 0)
+            {
+                entry.IdleSince = DateTime.UtcNow;
+            }
+        }
+    }
+
+    /// <summary>How long a dataset no job uses stays loaded: long enough for the next job of a
+    /// series (a benchmark, a test suite) to find it warm.</summary>
+    public static readonly TimeSpan IdleLifetime = TimeSpan.FromMinutes(1);
+
+    /// <summary>Datasets loaded now (for tests and diagnostics).</summary>
+    public static IReadOnlyCollection<string> Loaded => [.. _loaded.Keys];
+
+    /// <summary>Drops the datasets no job has used for <paramref name="idleLifetime"/> (default
+    /// <see cref="IdleLifetime"/>); run by a timer every 15 s.</summary>
+    public static void Sweep(TimeSpan? idleLifetime = null)
+    {
+        lock (_loaded)
+        {
+            foreach (var (path, entry) in _loaded)
+            {
+                if (entry.Users == 0 && DateTime.UtcNow - entry.IdleSince >= (idleLifetime ?? IdleLifetime))
+                {
+                    _loaded.TryRemove(path, out _);
+                }
+            }
+        }
+    }
+
+    // Created with the type's other statics, at its first use; it lives as long as the process.
+    private static readonly Timer Sweeper = new(_ => Sweep(), null, TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(15));
+
+    private sealed class Entry(Lazy<Task<LoadedDataset>> load)
+    {
+        public Lazy<Task<LoadedDataset>> Load { get; } = load;
+
+        public int Users { get; set; }
+
+        public DateTime IdleSince { get; set; } = DateTime.UtcNow;
     }
 
     private static LoadedDataset Load(string path)

@@ -51,22 +51,25 @@ public sealed class WorkerGrain(DatasetCache datasets) : Grain, IWorkerGrain
             throw new JobSpecException(nameof(JobSpec.Dataset), $"Dataset {error}");
         }
 
-        var data = await datasets.GetAsync(path);
+        var data = await datasets.AcquireAsync(path);
         var spec = setup.Spec;
-        if (spec.TrainLimit > data.Train.Count)
-        {
-            throw new JobSpecException(nameof(JobSpec.TrainLimit),
-                $"TrainLimit {spec.TrainLimit} exceeds the {data.Train.Count} training samples of {spec.Dataset}");
-        }
-
         try
         {
+            if (spec.TrainLimit > data.Train.Count)
+            {
+                throw new JobSpecException(nameof(JobSpec.TrainLimit),
+                    $"TrainLimit {spec.TrainLimit} exceeds the {data.Train.Count} training samples of {spec.Dataset}");
+            }
             training.Model.ValidateFor(data.Train);
         }
-        catch (ArgumentException e)
+        catch (Exception e)
         {
-            throw new JobSpecException(nameof(JobSpec.Network), $"Network {spec.Network} does not fit {spec.Dataset}: {e.Message}");
+            DatasetCache.Release(path);
+            throw e is ArgumentException and not JobSpecException
+                ? new JobSpecException(nameof(JobSpec.Network), $"Network {spec.Network} does not fit {spec.Dataset}: {e.Message}")
+                : e;
         }
+        ReleaseDataset(); // a worker set up again (another job's shard) lets go of its old data
 
         _setup = setup;
         _training = training;
@@ -199,6 +202,21 @@ public sealed class WorkerGrain(DatasetCache datasets) : Grain, IWorkerGrain
     {
         DeactivateOnIdle();
         return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        ReleaseDataset();
+        return Task.CompletedTask;
+    }
+
+    private void ReleaseDataset()
+    {
+        if (_data is { } data)
+        {
+            DatasetCache.Release(data.Path);
+            _data = null;
+        }
     }
 
     private WorkerInfo Info() => new()
