@@ -2,7 +2,8 @@
 # Runs a DistTrain cluster of N silo processes on this machine (localhost clustering, or Redis
 # membership with --redis, which rehearses the several-machines setup: see deploy/README.md).
 #
-#   deploy/local-cluster.sh start N [--redis host:port]   build the silo (Release), start N silos
+#   deploy/local-cluster.sh start N [--redis host:port] [--tls-certificate cluster.pfx]
+#                                                        build the silo (Release), start N silos
 #   deploy/local-cluster.sh stop                          stop exactly the silos started here
 #   deploy/local-cluster.sh status                        list them
 #
@@ -44,6 +45,8 @@ start() {
     case "$1" in
       # Every silo of this script runs here: advertise loopback rather than the host name's address.
       --redis) extra+=(--redis "${2:?--redis needs host:port}" --advertise 127.0.0.1); redis=1; shift 2 ;;
+      # Mutual TLS with one cluster certificate (PKCS#12; its password in DISTTRAIN_TLSPASSWORD).
+      --tls-certificate) extra+=(--tls-certificate "$(realpath "${2:?--tls-certificate needs a .pfx file}")"); shift 2 ;;
       *) echo "unknown option $1" >&2; usage ;;
     esac
   done

@@ -15,6 +15,7 @@ builder.Logging.AddFilter("Orleans.Runtime.Messaging.Connection", LogLevel.Warni
 builder.UseOrleans(silo =>
 {
     settings.ConfigureClustering(silo);
+    settings.ConfigureTls(silo);
     silo.AddDistTrain(settings.DataRoot, settings.Checkpoints, settings.ConfigureDataPlane);
 });
 

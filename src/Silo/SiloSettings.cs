@@ -1,6 +1,7 @@
 using System.Net;
 using DistTrain.Contracts;
 using DistTrain.Worker.DataPlane;
+using DistTrain.Worker.Security;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
@@ -12,7 +13,7 @@ namespace DistTrain.Silo;
 /// (<c>DISTTRAIN_SILOPORT=11112</c>); the command line wins.
 /// </summary>
 public sealed record SiloSettings(int SiloPort, int GatewayPort, IPEndPoint? PrimarySilo, string? DataRoot, string? Redis, IPAddress? Advertise, string? Checkpoints,
-    int DataPlanePort, DataPlaneTransport DataPlane)
+    int DataPlanePort, DataPlaneTransport DataPlane, string? TlsCertificate = null, string? TlsPassword = null)
 {
     public static readonly Dictionary<string, string> Switches = new()
     {
@@ -25,6 +26,8 @@ public sealed record SiloSettings(int SiloPort, int GatewayPort, IPEndPoint? Pri
         ["--checkpoints"] = "Checkpoints",
         ["--data-plane-port"] = "DataPlanePort",
         ["--data-plane"] = "DataPlane",
+        ["--tls-certificate"] = "TlsCertificate",
+        ["--tls-password"] = "TlsPassword",
     };
 
     public static SiloSettings From(IConfiguration config)
@@ -40,7 +43,21 @@ public sealed record SiloSettings(int SiloPort, int GatewayPort, IPEndPoint? Pri
             string.IsNullOrWhiteSpace(advertise) ? null : IPAddress.Parse(advertise),
             config["Checkpoints"],
             config.GetValue("DataPlanePort", 0),
-            ParseTransport(config["DataPlane"]));
+            ParseTransport(config["DataPlane"]),
+            string.IsNullOrWhiteSpace(config["TlsCertificate"]) ? null : config["TlsCertificate"],
+            config["TlsPassword"]);
+    }
+
+    /// <summary>With <c>--tls-certificate</c>: mutual TLS with the cluster certificate on the silo and
+    /// gateway ports (<see cref="ClusterTls"/>); consoles need the same certificate.</summary>
+    public void ConfigureTls(ISiloBuilder silo)
+    {
+        if (TlsCertificate is null)
+        {
+            return;
+        }
+        var certificate = ClusterTls.Load(TlsCertificate, TlsPassword);
+        silo.UseTls(certificate, options => ClusterTls.Configure(options, certificate));
     }
 
     private static DataPlaneTransport ParseTransport(string? text) => text?.ToLowerInvariant() switch

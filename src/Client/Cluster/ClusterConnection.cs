@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using DistTrain.Contracts;
+using DistTrain.Worker.Security;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -37,7 +39,9 @@ public sealed class ClusterConnection : IAsyncDisposable
     /// cluster, perhaps a busy one, so the Orleans handshake is then retried with backoff for up to
     /// <see cref="Patience"/> times the timeout before it is declared down.
     /// </remarks>
-    public static async Task<ClusterConnection?> TryConnectAsync(IReadOnlyList<IPEndPoint> gateways, TimeSpan timeout, CancellationToken cancellationToken = default)
+    /// <param name="tls">The cluster's certificate when its silos run TLS (<see cref="ClusterTls"/>).</param>
+    public static async Task<ClusterConnection?> TryConnectAsync(IReadOnlyList<IPEndPoint> gateways, TimeSpan timeout, CancellationToken cancellationToken = default,
+        X509Certificate2? tls = null)
     {
         List<IPEndPoint> reachable;
         using (var probeDeadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
@@ -57,7 +61,7 @@ public sealed class ClusterConnection : IAsyncDisposable
         {
             using var attemptDeadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             attemptDeadline.CancelAfter(attempt);
-            var host = BuildClient(reachable);
+            var host = BuildClient(reachable, tls);
             try
             {
                 await host.StartAsync(attemptDeadline.Token);
@@ -82,7 +86,7 @@ public sealed class ClusterConnection : IAsyncDisposable
     /// the Orleans handshake: on a machine busy with ten consoles it can take several.</summary>
     public const int Patience = 6;
 
-    private static IHost BuildClient(IReadOnlyList<IPEndPoint> gateways)
+    private static IHost BuildClient(IReadOnlyList<IPEndPoint> gateways, X509Certificate2? tls)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Orleans", LogLevel.Error);
@@ -90,6 +94,10 @@ public sealed class ClusterConnection : IAsyncDisposable
         builder.UseOrleansClient(client =>
         {
             client.UseStaticClustering([.. gateways]);
+            if (tls is not null)
+            {
+                client.UseTls(tls, options => ClusterTls.Configure(options, tls));
+            }
             client.Configure<ClusterOptions>(o =>
             {
                 o.ClusterId = ClusterIdentity.ClusterId;

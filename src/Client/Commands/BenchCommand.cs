@@ -45,7 +45,7 @@ internal static class BenchCommand
         SyncEveryOption.Validate(parse.GetValue(SyncEvery));
         UserError.Require(linkGbit is null or > 0, "--link-gbit", $"must be a positive number of Gbit/s; got {linkGbit}.");
         var gateways = GatewayList.Parse(parse.GetValue(ClusterCommandOptions.Gateway));
-        await using var connection = await ClusterConnection.TryConnectAsync(gateways, TimeSpan.FromSeconds(parse.GetValue(ClusterCommandOptions.ConnectTimeout)), cancellation);
+        await using var connection = await ClusterCommandOptions.TryConnectAsync(parse, gateways, cancellation);
         await using var embedded = connection is null ? await EmbeddedCluster.StartAsync(null, cancellation) : null;
         var client = connection?.Client ?? embedded!.Client;
         var where = connection is null ? "an embedded silo (no cluster at " + GatewayList.Describe(gateways) + ")" : "the cluster at " + GatewayList.Describe(connection.Gateways);

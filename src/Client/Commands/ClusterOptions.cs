@@ -23,11 +23,29 @@ internal static class ClusterCommandOptions
         DefaultValueFactory = _ => 5,
     };
 
+    public static Option<string?> TlsCertificate { get; } = new("--tls-certificate")
+    {
+        Description = "The cluster's TLS certificate (PKCS#12 with its key) when its silos run TLS. Default: DISTTRAIN_TLS_CERTIFICATE",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("DISTTRAIN_TLS_CERTIFICATE") is { Length: > 0 } path ? path : null,
+    };
+
+    public static Option<string?> TlsPassword { get; } = new("--tls-password")
+    {
+        Description = "Password of --tls-certificate. Default: DISTTRAIN_TLS_PASSWORD",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("DISTTRAIN_TLS_PASSWORD"),
+    };
+
     public static void AddTo(Command command)
     {
         command.Options.Add(Gateway);
         command.Options.Add(ConnectTimeout);
+        command.Options.Add(TlsCertificate);
+        command.Options.Add(TlsPassword);
     }
+
+    /// <summary>The certificate --tls-certificate names, or null; a bad file is a user error naming it.</summary>
+    public static System.Security.Cryptography.X509Certificates.X509Certificate2? LoadTls(ParseResult parse) =>
+        parse.GetValue(TlsCertificate) is { } path ? DistTrain.Worker.Security.ClusterTls.Load(path, parse.GetValue(TlsPassword)) : null;
 
     /// <summary>Connects, or prints why not (to stderr) and returns null.</summary>
     public static async Task<ClusterConnection?> ConnectAsync(ParseResult parse, CancellationToken cancellationToken)
@@ -48,7 +66,7 @@ internal static class ClusterCommandOptions
     {
         var seconds = parse.GetValue(ConnectTimeout);
         DistTrain.Client.Output.UserError.Require(seconds > 0 && double.IsFinite(seconds), "--connect-timeout", $"must be a positive number of seconds; got {seconds}.");
-        return ClusterConnection.TryConnectAsync(gateways, TimeSpan.FromSeconds(seconds), cancellationToken);
+        return ClusterConnection.TryConnectAsync(gateways, TimeSpan.FromSeconds(seconds), cancellationToken, LoadTls(parse));
     }
 
     /// <summary>Whether the user said where the cluster is (--gateway, or DISTTRAIN_GATEWAY).</summary>

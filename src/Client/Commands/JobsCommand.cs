@@ -36,6 +36,12 @@ internal static class JobsCommand
                     job.SubmittedAt.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss"));
             }
 
+            if (Console.IsOutputRedirected)
+            {
+                // A pipe or a log has no width: do not squeeze states and times into 80 columns.
+                AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 32 + JobIdsWidth(jobs) + 80);
+            }
+
             if (jobs.Count == 0)
             {
                 AnsiConsole.WriteLine("No jobs.");
@@ -49,4 +55,6 @@ internal static class JobsCommand
         }));
         return command;
     }
+
+    private static int JobIdsWidth(IReadOnlyList<DistTrain.Contracts.Messages.JobSummary> jobs) => jobs.Count == 0 ? 0 : jobs.Max(j => j.JobId.Length);
 }

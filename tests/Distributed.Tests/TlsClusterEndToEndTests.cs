@@ -1,0 +1,80 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using DistTrain.Distributed.Tests.Infrastructure;
+
+namespace DistTrain.Distributed.Tests;
+
+/// <summary>
+/// Two silo processes with mutual TLS (`deploy/local-cluster.sh start 2 --tls-certificate`), a
+/// self-signed cluster certificate made by the test: a console with the certificate trains a job
+/// over both silos (so silo-to-silo traffic runs over TLS too); one without it, or with another
+/// certificate, is refused (exit code 3), and the cluster keeps running.
+/// </summary>
+public sealed class TlsClusterEndToEndTests
+{
+    private const int BaseSiloPort = 21771;
+    private const int BaseGatewayPort = 31771;
+    private const string Password = "test-only";
+
+    [Fact]
+    public async Task ATlsCluster_ServesConsolesWithItsCertificate_AndRefusesOthers()
+    {
+        var runDir = Path.Combine(Path.GetTempPath(), $"disttrain-tls-{Environment.ProcessId}");
+        Directory.CreateDirectory(runDir);
+        var certificate = WriteCertificate(Path.Combine(runDir, "cluster.pfx"), "disttrain-cluster");
+        var stranger = WriteCertificate(Path.Combine(runDir, "stranger.pfx"), "disttrain-cluster");
+        var environment = new Dictionary<string, string>
+        {
+            ["RUN_DIR"] = runDir,
+            ["BASE_SILO_PORT"] = $"{BaseSiloPort}",
+            ["BASE_GATEWAY_PORT"] = $"{BaseGatewayPort}",
+            ["DISTTRAIN_TLSPASSWORD"] = Password,
+        };
+        var script = Path.Combine(TestPaths.RepoRoot, "deploy", "local-cluster.sh");
+        var gateways = $"localhost:{BaseGatewayPort},localhost:{BaseGatewayPort + 1}";
+        try
+        {
+            var start = await ProcessRunner.RunAsync("bash", [script, "start", "2", "--tls-certificate", certificate], TimeSpan.FromMinutes(3), environment);
+            Assert.True(start.ExitCode == 0, start.ToString());
+
+            var train = await Console("train", "--gateway", gateways, "--tls-certificate", certificate, "--tls-password", Password,
+                "--model", "784-16-10", "--workers", "2", "--epochs", "1", "--batch", "128", "--train-limit", "6000", "--json", "--connect-timeout", "30");
+            Assert.True(train.ExitCode == 0, train.ToString());
+            using (var json = System.Text.Json.JsonDocument.Parse(train.Output))
+            {
+                Assert.Equal("cluster", json.RootElement.GetProperty("mode").GetString());
+                Assert.Equal(2, json.RootElement.GetProperty("silos").GetInt32()); // silo-to-silo over TLS too
+            }
+
+            var plain = await Console("jobs", "--gateway", gateways, "--connect-timeout", "2");
+            Assert.True(plain.ExitCode == 3, plain.ToString());
+            var other = await Console("jobs", "--gateway", gateways, "--tls-certificate", stranger, "--tls-password", Password, "--connect-timeout", "2");
+            Assert.True(other.ExitCode == 3, other.ToString());
+
+            var again = await Console("jobs", "--gateway", gateways, "--tls-certificate", certificate, "--tls-password", Password);
+            Assert.True(again.ExitCode == 0, again.ToString()); // the strangers left the cluster running
+            Assert.Contains("Completed", again.Output);
+        }
+        finally
+        {
+            await ProcessRunner.RunAsync("bash", [script, "stop"], TimeSpan.FromMinutes(1), environment);
+            Directory.Delete(runDir, recursive: true);
+        }
+    }
+
+    private static Task<ProcessRunner.Result> Console(params string[] arguments) =>
+        ProcessRunner.RunAsync("dotnet", [ProcessRunner.ClientDll(), .. arguments], TimeSpan.FromMinutes(3),
+            new Dictionary<string, string> { ["DISTTRAIN_GATEWAY"] = "", ["COLUMNS"] = "200" });
+
+    /// <summary>A self-signed certificate with its key, as a password-protected PKCS#12 file.</summary>
+    private static string WriteCertificate(string path, string name)
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(
+            [new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2")], critical: false)); // server and client auth
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(7));
+        File.WriteAllBytes(path, certificate.Export(X509ContentType.Pkcs12, Password));
+        return path;
+    }
+}
