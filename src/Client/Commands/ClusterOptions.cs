@@ -76,7 +76,7 @@ internal static class ClusterCommandOptions
     public static void ReportUnreachable(IReadOnlyList<System.Net.IPEndPoint> gateways)
     {
         Console.Error.WriteLine($"error: no DistTrain cluster reachable at {GatewayList.Describe(gateways)} " +
-            "(start one with deploy/local-cluster.sh start 2, or pass --gateway host:port).");
+            "(start one with deploy/local-cluster.sh start 2, or pass --gateway host:port; a TLS cluster also needs --tls-certificate).");
     }
 
     /// <summary>The job grain for <paramref name="jobId"/>, or null (after saying so) when the cluster
