@@ -23,16 +23,16 @@ internal static class ClusterCommandOptions
         DefaultValueFactory = _ => 5,
     };
 
+    // The environment is read when the option is used, not as a parser default: a default would
+    // print the password in --help.
     public static Option<string?> TlsCertificate { get; } = new("--tls-certificate")
     {
         Description = "The cluster's TLS certificate (PKCS#12 with its key) when its silos run TLS. Default: DISTTRAIN_TLS_CERTIFICATE",
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("DISTTRAIN_TLS_CERTIFICATE") is { Length: > 0 } path ? path : null,
     };
 
     public static Option<string?> TlsPassword { get; } = new("--tls-password")
     {
         Description = "Password of --tls-certificate. Default: DISTTRAIN_TLS_PASSWORD",
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("DISTTRAIN_TLS_PASSWORD"),
     };
 
     public static void AddTo(Command command)
@@ -44,8 +44,14 @@ internal static class ClusterCommandOptions
     }
 
     /// <summary>The certificate --tls-certificate names, or null; a bad file is a user error naming it.</summary>
-    public static System.Security.Cryptography.X509Certificates.X509Certificate2? LoadTls(ParseResult parse) =>
-        parse.GetValue(TlsCertificate) is { } path ? DistTrain.Worker.Security.ClusterTls.Load(path, parse.GetValue(TlsPassword)) : null;
+    public static System.Security.Cryptography.X509Certificates.X509Certificate2? LoadTls(ParseResult parse)
+    {
+        var path = parse.GetValue(TlsCertificate) ?? NonEmpty(Environment.GetEnvironmentVariable("DISTTRAIN_TLS_CERTIFICATE"));
+        var password = parse.GetValue(TlsPassword) ?? Environment.GetEnvironmentVariable("DISTTRAIN_TLS_PASSWORD");
+        return path is null ? null : DistTrain.Worker.Security.ClusterTls.Load(path, password);
+
+        static string? NonEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;
+    }
 
     /// <summary>Connects, or prints why not (to stderr) and returns null.</summary>
     public static async Task<ClusterConnection?> ConnectAsync(ParseResult parse, CancellationToken cancellationToken)
