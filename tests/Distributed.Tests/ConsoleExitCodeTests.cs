@@ -40,6 +40,26 @@ public sealed class ConsoleExitCodeTests
         Assert.Single(result.Error.Trim().Split('\n')); // one line, no help page, no stack trace
     }
 
+    [Fact]
+    public async Task ATestCsvWithLabelsTheNetworkCannotOutput_IsRefused_NotScoredZero()
+    {
+        var folder = Directory.CreateTempSubdirectory("disttrain-csv-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(folder, "train.csv"), "a,b,label\n1,2,0\n3,4,1\n5,6,0\n");
+            File.WriteAllText(Path.Combine(folder, "test.csv"), "a,b,label\n1,2,7\n");
+
+            var result = await RunAsync($"train --local --csv {folder}/train.csv --test-csv {folder}/test.csv --model 2-4-2 --epochs 1");
+
+            Assert.True(result.ExitCode == 2, result.ToString());
+            Assert.StartsWith("error: --test-csv: The network 2-4-2 has 2 outputs", result.Error);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData("train --epochs 1 --gateway " + DownGateway)] // a named gateway is never replaced by an embedded silo
     [InlineData("submit --epochs 1 --gateway " + DownGateway)]

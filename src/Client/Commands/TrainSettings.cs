@@ -134,6 +134,18 @@ internal sealed class TrainSettings
             };
             var train = CsvLoader.Load(csv, options);
             var test = parse.GetValue(TestCsv) is { } testCsv ? CsvLoader.Load(testCsv, options) : null;
+            if (test is not null)
+            {
+                // A test set with labels the network has no output for would score 0 % and exit 0.
+                try
+                {
+                    model.ValidateFor(test);
+                }
+                catch (ArgumentException e)
+                {
+                    throw new ArgumentException($"--test-csv: {e.Message}");
+                }
+            }
             return (train, test);
         }
         var (mnistTrain, mnistTest) = MnistLoader.Load(parse.GetValue(Data) ?? DatasetLocator.FindShippedMnist());
