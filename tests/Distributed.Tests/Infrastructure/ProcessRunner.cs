@@ -12,18 +12,7 @@ internal static partial class ProcessRunner
     /// <summary>Starts a process to act on while it runs (to signal it, say).</summary>
     public static Running StartAsync(string fileName, IEnumerable<string> arguments, Func<string, bool> startedWhen, TimeSpan timeout)
     {
-        var info = new ProcessStartInfo(fileName)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            WorkingDirectory = TestPaths.RepoRoot,
-        };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
+        var info = StartInfo(fileName, arguments);
         var started = new TaskCompletionSource<Process>(TaskCreationOptions.RunContinuationsAsynchronously);
         var output = new System.Text.StringBuilder();
         var error = new System.Text.StringBuilder();
@@ -78,6 +67,23 @@ internal static partial class ProcessRunner
         }
     }
 
+    private static ProcessStartInfo StartInfo(string fileName, IEnumerable<string> arguments)
+    {
+        var info = new ProcessStartInfo(fileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = TestPaths.RepoRoot,
+        };
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+        return info;
+    }
+
     /// <summary>Sends SIGTERM, as a service manager (or `kill`) would.</summary>
     public static void Terminate(Process process)
     {
@@ -98,18 +104,7 @@ internal static partial class ProcessRunner
     public static async Task<Result> RunAsync(string fileName, IEnumerable<string> arguments, TimeSpan timeout,
         IReadOnlyDictionary<string, string>? environment = null)
     {
-        var info = new ProcessStartInfo(fileName)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            WorkingDirectory = TestPaths.RepoRoot,
-        };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
+        var info = StartInfo(fileName, arguments);
 
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
