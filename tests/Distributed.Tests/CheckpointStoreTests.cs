@@ -43,8 +43,8 @@ public sealed class CheckpointStoreTests : IDisposable
     [Fact]
     public async Task ACheckpoint_ComesBackAsSaved_AndReplacesTheLastOne()
     {
-        await _store.SaveAsync("job-1", Checkpoint("job-1", 1f));
-        await _store.SaveAsync("job-1", Checkpoint("job-1", 7f));
+        await _store.SaveAsync("job-1", Checkpoint("job-1", 1f), generation: 1);
+        await _store.SaveAsync("job-1", Checkpoint("job-1", 7f), generation: 1);
 
         var loaded = await _store.LoadAsync("job-1");
 
@@ -62,7 +62,7 @@ public sealed class CheckpointStoreTests : IDisposable
         string[] ids = ["Run-A", "run-a", "../../etc/passwd", "a job\twith\nodd characters"];
         for (var i = 0; i < ids.Length; i++)
         {
-            await _store.SaveAsync(ids[i], Checkpoint(ids[i], i));
+            await _store.SaveAsync(ids[i], Checkpoint(ids[i], i), generation: 1);
         }
 
         Assert.Equal(ids.Length, Directory.GetFiles(_folder).Length);
@@ -76,13 +76,32 @@ public sealed class CheckpointStoreTests : IDisposable
     [Fact]
     public async Task ACorruptCheckpoint_IsRefusedWithItsReason_NotTreatedAsNone()
     {
-        await _store.SaveAsync("job-1", Checkpoint("job-1", 1f));
+        await _store.SaveAsync("job-1", Checkpoint("job-1", 1f), generation: 1);
         await File.WriteAllBytesAsync(_store.PathOf("job-1"), [1, 2, 3]);
 
         var e = await Assert.ThrowsAsync<InvalidDataException>(() => _store.LoadAsync("job-1"));
 
         Assert.Contains(_store.PathOf("job-1"), e.Message);
         Assert.Contains("cannot be read", e.Message);
+    }
+
+    [Fact]
+    public async Task TwoActivationsRacing_GetDistinctGenerations_AndTheOlderCannotOverwriteTheNewer()
+    {
+        // Eight activations claiming at once: eight different generations.
+        var claims = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => _store.ClaimGeneration("job-1"))));
+        Assert.Equal(8, claims.Distinct().Count());
+
+        var older = _store.ClaimGeneration("job-1");
+        var newer = _store.ClaimGeneration("job-1");
+        Assert.True(newer > older);
+        await _store.SaveAsync("job-1", Checkpoint("job-1", 2f), newer);
+
+        var e = await Assert.ThrowsAsync<CheckpointFencedException>(() => _store.SaveAsync("job-1", Checkpoint("job-1", 1f), older));
+        Assert.Contains($"generation {newer}", e.Message);
+        Assert.Equal(2f, (await _store.LoadAsync("job-1"))!.Parameters!.Weights.Span[0]); // the newer one's
+        await _store.SaveAsync("job-1", Checkpoint("job-1", 3f), newer); // and the newer goes on writing
+        Assert.True(Directory.GetFiles(_folder, "job-1-*.gen-*").Length <= 2, "old generation markers are cleaned up");
     }
 
     [Fact]
@@ -110,6 +129,6 @@ public sealed class CheckpointStoreTests : IDisposable
         Assert.Null(await off.LoadAsync("job-1"));
         Assert.Empty(await off.LoadJobsAsync());
         await off.AppendJobAsync(new JobSummary { JobId = "job-1" });
-        await Assert.ThrowsAsync<InvalidOperationException>(() => off.SaveAsync("job-1", Checkpoint("job-1", 1f)));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => off.SaveAsync("job-1", Checkpoint("job-1", 1f), generation: 1));
     }
 }

@@ -19,11 +19,50 @@ public sealed partial class CheckpointStore(IOptions<CheckpointOptions> options,
 {
     public bool Enabled => !string.IsNullOrWhiteSpace(options.Value.Directory);
 
-    public async Task SaveAsync(string jobId, JobCheckpoint checkpoint, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Claims the next generation (fencing token) of a job's checkpoints for one activation of its
+    /// job grain: a marker file created exclusively, so two activations racing (on silos that each
+    /// think the other dead) get different generations, and the newer one wins every later write.
+    /// </summary>
+    public long ClaimGeneration(string jobId)
+    {
+        if (!Enabled)
+        {
+            return 0;
+        }
+        Directory.CreateDirectory(Path.GetFullPath(options.Value.Directory!));
+        for (var generation = HighestGeneration(jobId) + 1; ; generation++)
+        {
+            try
+            {
+                using (new FileStream(GenerationPath(jobId, generation), FileMode.CreateNew, FileAccess.Write))
+                {
+                }
+                foreach (var older in Generations(jobId).Where(g => g < generation - 1))
+                {
+                    File.Delete(GenerationPath(jobId, older)); // the one before stays: it fences the activation it belongs to
+                }
+                return generation;
+            }
+            catch (IOException) when (File.Exists(GenerationPath(jobId, generation)))
+            {
+                // Another activation claimed it first: take the next.
+            }
+        }
+    }
+
+    /// <summary>Writes the checkpoint of the activation holding <paramref name="generation"/>.</summary>
+    /// <exception cref="CheckpointFencedException">A newer activation of the job has claimed a later
+    /// generation: this one is stale and must not overwrite what the newer one writes.</exception>
+    public async Task SaveAsync(string jobId, JobCheckpoint checkpoint, long generation, CancellationToken cancellationToken = default)
     {
         if (!Enabled)
         {
             throw new InvalidOperationException("This silo keeps no checkpoints (no --checkpoints folder).");
+        }
+        if (HighestGeneration(jobId) is var newest && newest > generation)
+        {
+            throw new CheckpointFencedException($"Job {jobId}: this activation holds checkpoint generation {generation}, but generation {newest} has been claimed by a newer one");
         }
         var path = PathOf(jobId);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -129,6 +168,23 @@ public sealed partial class CheckpointStore(IOptions<CheckpointOptions> options,
             }
         }
         return jobs;
+    }
+
+    private string GenerationPath(string jobId, long generation) => $"{PathOf(jobId)}.gen-{generation}";
+
+    private long HighestGeneration(string jobId) => Generations(jobId).DefaultIfEmpty(0).Max();
+
+    private IEnumerable<long> Generations(string jobId)
+    {
+        var prefix = Path.GetFileName(PathOf(jobId)) + ".gen-";
+        var folder = Path.GetFullPath(options.Value.Directory!);
+        if (!Directory.Exists(folder))
+        {
+            return [];
+        }
+        return Directory.EnumerateFiles(folder, prefix + "*")
+            .Select(f => long.TryParse(Path.GetFileName(f)[prefix.Length..], out var g) ? g : 0)
+            .ToList();
     }
 
     private string JobListPath => Path.Combine(Path.GetFullPath(options.Value.Directory!), "jobs.jsonl");

@@ -39,6 +39,7 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
     // Tripped when this activation goes away (its silo stopping, or the keep-alive running out): the
     // loop stops without finishing the job, which resumes from its checkpoint at the next call.
     private readonly CancellationTokenSource _deactivating = new();
+    private long _generation; // this activation's checkpoint fencing token
     private JobStatus _status = new();
     private JobProgress? _lastProgress;
     private IReadOnlyList<WorkerInfo> _workers = [];
@@ -69,6 +70,8 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
         {
             return;
         }
+        // From here on an older activation still running elsewhere can no longer write over this one.
+        _generation = checkpoints.ClaimGeneration(JobId);
 
         _epochs.AddRange(checkpoint.Status.Epochs);
         _status = checkpoint.Status with { Silo = RuntimeIdentity, Epochs = [] };
@@ -131,6 +134,7 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
 
         var now = DateTimeOffset.UtcNow;
         _status = _status with { State = JobState.Running, Spec = spec, StartedAt = now };
+        _generation = checkpoints.ClaimGeneration(JobId);
 
         // The loop outlives this call; keep the activation (and its status) alive while it runs.
         DelayDeactivation(TimeSpan.FromDays(1));
@@ -401,7 +405,15 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
         }
         try
         {
-            await checkpoints.SaveAsync(JobId, new JobCheckpoint { Status = _status with { Epochs = _epochs.ToArray() }, Parameters = parameters });
+            await checkpoints.SaveAsync(JobId, new JobCheckpoint { Status = _status with { Epochs = _epochs.ToArray() }, Parameters = parameters }, _generation);
+        }
+        catch (CheckpointFencedException e)
+        {
+            // A newer activation runs this job: this one stops, writing nothing more.
+            logger.LogWarning("{Reason}; this activation stops", e.Message);
+            _deactivating.Cancel();
+            DeactivateOnIdle();
+            return;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
