@@ -31,7 +31,8 @@ public sealed partial class CheckpointStore(IOptions<CheckpointOptions> options,
             return 0;
         }
         Directory.CreateDirectory(Path.GetFullPath(options.Value.Directory!));
-        for (var generation = HighestGeneration(jobId) + 1; ; generation++)
+        // Bounded: a real I/O failure (a full disk) must end in its exception, not in a loop.
+        for (long generation = HighestGeneration(jobId) + 1, attempt = 0; ; generation++, attempt++)
         {
             try
             {
@@ -44,9 +45,10 @@ public sealed partial class CheckpointStore(IOptions<CheckpointOptions> options,
                 }
                 return generation;
             }
-            catch (IOException) when (File.Exists(GenerationPath(jobId, generation)))
+            catch (IOException) when (attempt < 1000)
             {
-                // Another activation claimed it first: take the next.
+                // Another activation claimed it first (its marker may even be cleaned up already by
+                // a third, newer one): take the next.
             }
         }
     }
