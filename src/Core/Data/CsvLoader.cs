@@ -18,7 +18,7 @@ public static class CsvLoader
 
         using var reader = new StreamReader(DataFiles.OpenRead(path));
         int lineNumber = 0;
-        string? firstLine = ReadContentLine(reader, ref lineNumber);
+        string? firstLine = ReadContentLine(reader, path, ref lineNumber);
         if (firstLine is null)
         {
             throw new DatasetException($"{path}: file is empty");
@@ -44,7 +44,7 @@ public static class CsvLoader
         }
 
         string? line;
-        while ((line = ReadContentLine(reader, ref lineNumber)) is not null)
+        while ((line = ReadContentLine(reader, path, ref lineNumber)) is not null)
         {
             rows.Parse(line, lineNumber);
         }
@@ -71,10 +71,10 @@ public static class CsvLoader
     }
 
     // Blank lines (typically a trailing one) carry no sample; line numbers still count them.
-    private static string? ReadContentLine(StreamReader reader, ref int lineNumber)
+    private static string? ReadContentLine(StreamReader reader, string path, ref int lineNumber)
     {
         string? line;
-        while ((line = reader.ReadLine()) is not null)
+        while ((line = ReadLine(reader, path, lineNumber + 1)) is not null)
         {
             lineNumber++;
             if (!string.IsNullOrWhiteSpace(line))
@@ -84,6 +84,44 @@ public static class CsvLoader
         }
 
         return null;
+    }
+
+    /// <summary>The longest line read: 65,536 columns of numbers fit many times over, and a file
+    /// that is one endless line (no newline in a gigabyte) costs no more than this.</summary>
+    public const int MaxLineLength = 16 * 1024 * 1024;
+
+    [ThreadStatic]
+    private static System.Text.StringBuilder? t_line;
+
+    /// <summary>StreamReader.ReadLine, but refusing a line longer than <see cref="MaxLineLength"/>
+    /// before holding it (ReadLine would build the whole line first).</summary>
+    private static string? ReadLine(StreamReader reader, string path, int lineNumber)
+    {
+        var line = t_line ??= new System.Text.StringBuilder();
+        line.Clear();
+        int c;
+        while ((c = reader.Read()) >= 0)
+        {
+            // Line ends as ReadLine takes them: "\n", "\r\n" or a lone "\r".
+            if (c == '\n')
+            {
+                return line.ToString();
+            }
+            if (c == '\r')
+            {
+                if (reader.Peek() == '\n')
+                {
+                    reader.Read();
+                }
+                return line.ToString();
+            }
+            if (line.Length == MaxLineLength)
+            {
+                throw new DatasetException($"{path}:{lineNumber}: the line is longer than {MaxLineLength:N0} characters");
+            }
+            line.Append((char)c);
+        }
+        return line.Length == 0 ? null : line.ToString();
     }
 
     private static List<string> SplitLine(string line, char delimiter, string path, int lineNumber)

@@ -59,16 +59,35 @@ public sealed class HostileInputTests : IDisposable
         }
     }
 
-    [Fact]
-    public void ACsvHeaderWith10To7Columns_IsRefusedBeforeSplitting()
+    [Theory]
+    [InlineData(10_000_000, "the line is longer than")] // 20 MB: refused while it is read
+    [InlineData(100_000, "more than 65,536 columns")] // 200 KB: refused before it is split
+    public void ACsvHeaderWithTooManyColumns_IsRefusedBeforeSplitting(int columns, string reason)
     {
-        var path = _dir.WriteText("wide.csv", string.Join(',', Enumerable.Repeat("c", 10_000_000)) + "\n");
+        var path = _dir.WriteText("wide.csv", string.Join(',', Enumerable.Repeat("c", columns)) + "\n");
         var before = GC.GetAllocatedBytesForCurrentThread();
 
         var e = Assert.Throws<DatasetException>(() => CsvLoader.Load(path));
 
-        Assert.Contains($"more than {CsvLoader.MaxColumns:N0} columns", e.Message);
+        Assert.Contains(reason, e.Message.Replace("\u00a0", ","));
         Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 200 << 20, "split the header into strings");
+    }
+
+    [Fact]
+    public void ACsvThatIsOneEndlessLine_IsRefusedAtTheLineLimit()
+    {
+        var path = _dir.File("endless.csv");
+        using (var file = new StreamWriter(path))
+        {
+            file.Write("1,2,0\n");
+            file.Write(new string('7', CsvLoader.MaxLineLength + 1000)); // no newline, no delimiter
+        }
+        var before = GC.GetAllocatedBytesForCurrentThread();
+
+        var e = Assert.Throws<DatasetException>(() => CsvLoader.Load(path));
+
+        Assert.Equal($"{path}:2: the line is longer than {CsvLoader.MaxLineLength:N0} characters", e.Message);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 3L * CsvLoader.MaxLineLength * sizeof(char), "held more than the limit");
     }
 
     [Fact]
