@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using DistTrain.Contracts;
 using DistTrain.Worker.DataPlane;
 using DistTrain.Worker.Security;
@@ -30,34 +31,52 @@ public sealed record SiloSettings(int SiloPort, int GatewayPort, IPEndPoint? Pri
         ["--tls-password"] = "TlsPassword",
     };
 
+    /// <summary>Reads and checks every setting; a bad one throws a <see cref="FormatException"/>
+    /// naming its switch.</summary>
     public static SiloSettings From(IConfiguration config)
     {
         var primary = config["Primary"];
         var advertise = config["Advertise"];
         return new SiloSettings(
-            config.GetValue("SiloPort", ClusterIdentity.DefaultSiloPort),
-            config.GetValue("GatewayPort", ClusterIdentity.DefaultGatewayPort),
-            string.IsNullOrWhiteSpace(primary) ? null : IPEndPoint.Parse(primary),
+            Port(config, "SiloPort", "--silo-port", ClusterIdentity.DefaultSiloPort),
+            Port(config, "GatewayPort", "--gateway-port", ClusterIdentity.DefaultGatewayPort),
+            string.IsNullOrWhiteSpace(primary) ? null
+                : IPEndPoint.TryParse(primary, out var endpoint) ? endpoint : throw new FormatException($"--primary: '{primary}' is not an IP address and port such as 127.0.0.1:11111"),
             config["DataRoot"],
             config["Redis"],
-            string.IsNullOrWhiteSpace(advertise) ? null : IPAddress.Parse(advertise),
+            string.IsNullOrWhiteSpace(advertise) ? null
+                : IPAddress.TryParse(advertise, out var address) ? address : throw new FormatException($"--advertise: '{advertise}' is not an IP address"),
             config["Checkpoints"],
-            config.GetValue("DataPlanePort", 0),
+            Port(config, "DataPlanePort", "--data-plane-port", 0, allowZero: true),
             ParseTransport(config["DataPlane"]),
             string.IsNullOrWhiteSpace(config["TlsCertificate"]) ? null : config["TlsCertificate"],
             config["TlsPassword"]);
     }
 
-    /// <summary>With <c>--tls-certificate</c>: mutual TLS with the cluster certificate on the silo and
-    /// gateway ports (<see cref="ClusterTls"/>); consoles need the same certificate.</summary>
-    public void ConfigureTls(ISiloBuilder silo)
+    private static int Port(IConfiguration config, string key, string option, int fallback, bool allowZero = false)
     {
-        if (TlsCertificate is null)
+        var text = config[key];
+        if (string.IsNullOrWhiteSpace(text))
         {
-            return;
+            return fallback;
         }
-        var certificate = ClusterTls.Load(TlsCertificate, TlsPassword);
-        silo.UseTls(certificate, options => ClusterTls.Configure(options, certificate));
+        return int.TryParse(text, out var port) && port is >= 0 and <= 65535 && (allowZero || port > 0)
+            ? port
+            : throw new FormatException($"{option}: '{text}' is not a port (1 to 65535{(allowZero ? ", or 0 for any free one" : "")})");
+    }
+
+    /// <summary>The cluster certificate <c>--tls-certificate</c> names, or null; loaded at start so a
+    /// bad file stops the silo with one line naming it.</summary>
+    public X509Certificate2? LoadTls() => TlsCertificate is null ? null : ClusterTls.Load(TlsCertificate, TlsPassword);
+
+    /// <summary>With a certificate: mutual TLS on the silo and gateway ports (<see cref="ClusterTls"/>);
+    /// consoles need the same certificate.</summary>
+    public static void ConfigureTls(ISiloBuilder silo, X509Certificate2? certificate)
+    {
+        if (certificate is not null)
+        {
+            silo.UseTls(certificate, options => ClusterTls.Configure(options, certificate));
+        }
     }
 
     private static DataPlaneTransport ParseTransport(string? text) => text?.ToLowerInvariant() switch

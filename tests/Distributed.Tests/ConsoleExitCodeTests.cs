@@ -40,6 +40,22 @@ public sealed class ConsoleExitCodeTests
         Assert.Single(result.Error.Trim().Split('\n')); // one line, no help page, no stack trace
     }
 
+    [Theory]
+    [InlineData("--data-plane bogus", "--data-plane: 'bogus' is not auto or tcp")]
+    [InlineData("--silo-port abc", "--silo-port: 'abc' is not a port")]
+    [InlineData("--primary nothere", "--primary: 'nothere' is not an IP address and port")]
+    [InlineData("--tls-certificate /no/such.pfx", "TLS certificate '/no/such.pfx' does not exist")]
+    public async Task ASiloWithABadSetting_StopsAtStart_InOneLine(string arguments, string message)
+    {
+        var silo = Path.Combine(Path.GetDirectoryName(ProcessRunner.ClientDll())!.Replace(Path.Combine("src", "Client"), Path.Combine("src", "Silo")), "DistTrain.Silo.dll");
+        Assert.True(File.Exists(silo), $"{silo} is not built");
+
+        var result = await ProcessRunner.RunAsync("dotnet", [silo, .. arguments.Split(' ')], TimeSpan.FromSeconds(60));
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Equal($"error: {message}", result.Error.Trim().Split('\n').Single()[..(message.Length + 7)]);
+    }
+
     [Fact]
     public async Task ATestCsvWithLabelsTheNetworkCannotOutput_IsRefused_NotScoredZero()
     {
