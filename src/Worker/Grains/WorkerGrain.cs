@@ -62,12 +62,15 @@ public sealed class WorkerGrain(DatasetCache datasets) : Grain, IWorkerGrain
             }
             training.Model.ValidateFor(data.Train);
         }
-        catch (Exception e)
+        catch (ArgumentException e) when (e is not JobSpecException)
         {
             DatasetCache.Release(path);
-            throw e is ArgumentException and not JobSpecException
-                ? new JobSpecException(nameof(JobSpec.Network), $"Network {spec.Network} does not fit {spec.Dataset}: {e.Message}")
-                : e;
+            throw new JobSpecException(nameof(JobSpec.Network), $"Network {spec.Network} does not fit {spec.Dataset}: {e.Message}");
+        }
+        catch
+        {
+            DatasetCache.Release(path);
+            throw; // keeps its stack trace
         }
         ReleaseDataset(); // a worker set up again (another job's shard) lets go of its old data
 
