@@ -101,7 +101,6 @@ public sealed class CheckpointStoreTests : IDisposable
         Assert.Contains($"generation {newer}", e.Message);
         Assert.Equal(2f, (await _store.LoadAsync("job-1"))!.Parameters!.Weights.Span[0]); // the newer one's
         await _store.SaveAsync("job-1", Checkpoint("job-1", 3f), newer); // and the newer goes on writing
-        Assert.True(Directory.GetFiles(_folder, "job-1-*.gen-*").Length <= 2, "old generation markers are cleaned up");
     }
 
     [Fact]

@@ -39,10 +39,8 @@ public sealed partial class CheckpointStore(IOptions<CheckpointOptions> options,
                 using (new FileStream(GenerationPath(jobId, generation), FileMode.CreateNew, FileAccess.Write))
                 {
                 }
-                foreach (var older in Generations(jobId).Where(g => g < generation - 1))
-                {
-                    File.Delete(GenerationPath(jobId, older)); // the one before stays: it fences the activation it belongs to
-                }
+                // Markers are never deleted: a slow claimer could otherwise take a deleted number
+                // again, and two activations would share it (an empty file per activation is cheap).
                 return generation;
             }
             catch (IOException) when (attempt < 1000)
