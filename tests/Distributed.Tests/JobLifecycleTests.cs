@@ -31,6 +31,16 @@ public sealed class JobLifecycleTests(ClusterFixture fixture, ITestOutputHelper 
         var registered = await Client.GetGrain<IJobRegistryGrain>(IJobRegistryGrain.Key).ListAsync();
         Assert.Contains(registered, j => j.JobId == id);
 
+        // status shows each worker's compute time per step, where it runs, over every step.
+        var workers = await Client.GetGrain<IJobGrain>(id).GetWorkersAsync();
+        Assert.Equal([0, 1, 2], status.WorkerTimings.Select(w => w.Shard));
+        Assert.All(status.WorkerTimings, w =>
+        {
+            Assert.Equal(status.Step, w.Steps);
+            Assert.True(w.MeanMs > 0 && w.RecentMs > 0 && w.MaxMs >= w.MeanMs, $"worker {w.Shard}: {w}");
+            Assert.Equal(workers.Single(x => x.Shard == w.Shard).Silo, w.Silo);
+        });
+
         // The three workers each evaluate a third of the test set; together, exactly one evaluation.
         var weights = await Jobs.WeightsAsync(Client, id);
         var test = DistTrain.Core.Data.MnistLoader.Load(DistTrain.Core.Data.DatasetLocator.FindShippedMnist()).Test.Take(1000);

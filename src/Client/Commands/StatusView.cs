@@ -33,9 +33,10 @@ internal static class StatusView
         grid.AddRow("Started", status.StartedAt?.ToLocalTime().ToString("u") ?? "-");
         grid.AddRow("Ended", status.EndedAt?.ToLocalTime().ToString("u") ?? "-");
         grid.AddRow("Silo", Markup.Escape(status.Silo ?? "-"));
-        if (status.WorkerRecoveries > 0 || status.Resumes > 0 || status.Rollbacks > 0)
+        if (status.WorkerRecoveries > 0 || status.Resumes > 0 || status.Rollbacks > 0 || status.StuckRetries > 0)
         {
-            grid.AddRow("Survived", $"{status.WorkerRecoveries} lost worker group(s), {status.Rollbacks} rollback(s) to an epoch's end, {status.Resumes} resume(s) from a checkpoint");
+            grid.AddRow("Survived", $"{status.WorkerRecoveries} lost worker group(s), {status.Rollbacks} rollback(s) to an epoch's end, " +
+                $"{status.Resumes} resume(s) from a checkpoint, {status.StuckRetries} step(s) asked again after a worker missed its deadline");
         }
         if (status.Groups > 0)
         {
@@ -62,6 +63,10 @@ internal static class StatusView
         }
 
         AnsiConsole.Write(grid);
+        if (status.WorkerTimings.Count > 0)
+        {
+            AnsiConsole.Write(WorkerTable(status.WorkerTimings));
+        }
         if (status.Epochs.Count > 0)
         {
             var table = new Table().AddColumns("Epoch", "Steps", "Train loss", "Test accuracy", "Samples/s");
@@ -72,6 +77,22 @@ internal static class StatusView
 
             AnsiConsole.Write(table);
         }
+    }
+
+    /// <summary>Each worker's compute time per step; a worker whose recent steps take over 1.5× the
+    /// median worker's is marked, so a straggler shows at a glance.</summary>
+    private static Table WorkerTable(IReadOnlyList<WorkerTiming> workers)
+    {
+        var recent = workers.Select(w => w.RecentMs).Order().ToArray();
+        var median = recent[recent.Length / 2];
+        var table = new Table().AddColumns("Worker", "Silo", "Steps", "Compute ms/step", "Recent", "Slowest", "");
+        foreach (var w in workers)
+        {
+            var straggler = workers.Count > 1 && w.RecentMs > 1.5 * median;
+            table.AddRow($"{w.Shard}", Markup.Escape(w.Silo), $"{w.Steps}", $"{w.MeanMs:F3}", $"{w.RecentMs:F3}", $"{w.MaxMs:F3}",
+                straggler ? $"[yellow]straggler ({w.RecentMs / Math.Max(median, 1e-9):F1}× the median)[/]" : "");
+        }
+        return table;
     }
 
     /// <summary>One line per event, for logs and pipes.</summary>

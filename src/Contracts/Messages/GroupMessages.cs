@@ -41,6 +41,10 @@ public sealed record GroupStep
 
     /// <summary>H: a round of local SGD (see <see cref="StepRequest.LocalSteps"/>); 1 = one step.</summary>
     [Id(6)] public int LocalSteps { get; init; } = 1;
+
+    /// <summary>How long each worker may take over the step (or round) before it counts as stuck
+    /// (<see cref="WorkerStuckException"/>); zero: no deadline.</summary>
+    [Id(7)] public TimeSpan StepDeadline { get; init; }
 }
 
 /// <summary>A silo's share of one step: its workers' gradients, combined or as they are.</summary>
@@ -76,7 +80,14 @@ public sealed record GroupGradient
     [Id(10)] public DataPlaneTraffic Traffic { get; init; } = new();
 
     [Id(11)] public int Workers { get; init; }
+
+    /// <summary>Each worker's compute time for the step, in shard order.</summary>
+    [Id(12)] public IReadOnlyList<ShardTime> ShardTimes { get; init; } = [];
 }
+
+/// <summary>How long shard <paramref name="Shard"/>'s worker computed, over one step or summed over a run's steps.</summary>
+[GenerateSerializer, Immutable, Alias("DistTrain.ShardTime")]
+public readonly record struct ShardTime([property: Id(0)] int Shard, [property: Id(1)] double Seconds);
 
 [GenerateSerializer, Immutable, Alias("DistTrain.ShardLoss")]
 public readonly record struct ShardLoss([property: Id(0)] int Shard, [property: Id(1)] int Count, [property: Id(2)] double Loss);
@@ -130,6 +141,10 @@ public sealed record GroupRun
     /// <summary>H: each of the run's <see cref="Steps"/> is a round of H local steps (global steps
     /// FirstStep + i·H …); 1 = synchronous steps.</summary>
     [Id(6)] public int LocalSteps { get; init; } = 1;
+
+    /// <summary>How long each worker may take over one of the run's steps (or rounds) before it
+    /// counts as stuck; zero: no deadline.</summary>
+    [Id(7)] public TimeSpan StepDeadline { get; init; }
 }
 
 /// <summary>A group's account of a run of steps.</summary>
@@ -156,4 +171,7 @@ public sealed record GroupRunResult
     [Id(7)] public int Workers { get; init; }
 
     [Id(8)] public DataPlaneTraffic Traffic { get; init; } = new();
+
+    /// <summary>Each worker's compute time summed over the run's steps, in shard order.</summary>
+    [Id(9)] public IReadOnlyList<ShardTime> ShardTimes { get; init; } = [];
 }

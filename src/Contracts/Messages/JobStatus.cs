@@ -62,6 +62,12 @@ public sealed record JobStatus
     /// the job goes on, but could not resume from that epoch.</summary>
     [Id(21)] public string? CheckpointError { get; init; }
 
+    /// <summary>Each worker's compute time per step, in shard order: a straggler stands out.</summary>
+    [Id(22)] public IReadOnlyList<WorkerTiming> WorkerTimings { get; init; } = [];
+
+    /// <summary>Steps asked again (or epochs redone) because a worker missed its step deadline.</summary>
+    [Id(23)] public int StuckRetries { get; init; }
+
     public double? FinalTestAccuracy => Epochs.Count > 0 ? Epochs[^1].TestAccuracy : null;
 }
 
@@ -76,4 +82,25 @@ public sealed record SiloTraffic
     [Id(2)] public double TcpBytesReceivedPerStep { get; init; }
 
     [Id(3)] public double SharedBytesReadPerStep { get; init; }
+}
+
+/// <summary>One worker's compute time per step so far (milliseconds).</summary>
+[GenerateSerializer, Immutable, Alias("DistTrain.WorkerTiming")]
+public sealed record WorkerTiming
+{
+    [Id(0)] public int Shard { get; init; }
+
+    [Id(1)] public string Silo { get; init; } = "";
+
+    /// <summary>Steps timed.</summary>
+    [Id(2)] public long Steps { get; init; }
+
+    /// <summary>Mean over every step timed.</summary>
+    [Id(3)] public double MeanMs { get; init; }
+
+    /// <summary>Mean over the last ~20 steps, weighted towards the latest.</summary>
+    [Id(4)] public double RecentMs { get; init; }
+
+    /// <summary>The slowest step timed (a run's steps count by their mean).</summary>
+    [Id(5)] public double MaxMs { get; init; }
 }

@@ -15,6 +15,10 @@ public sealed record SliceSetup
 
     /// <summary>Other processes will read this slice's weights: keep them in shared memory.</summary>
     [Id(3)] public bool Shared { get; init; }
+
+    /// <summary>The job activation's generation (its checkpoint fencing token): a slice set up by
+    /// one activation refuses every request of an older one.</summary>
+    [Id(4)] public long Generation { get; init; }
 }
 
 /// <summary>One step's gradients for a slice to apply: every group's share, in group order.</summary>
@@ -27,6 +31,9 @@ public sealed record SliceStep
 
     /// <summary>The round covers global steps GlobalStep … GlobalStep + LocalSteps − 1.</summary>
     [Id(2)] public int LocalSteps { get; init; } = 1;
+
+    /// <summary>The generation of the job activation that sends the step.</summary>
+    [Id(3)] public long Generation { get; init; }
 }
 
 /// <summary>A slice's published weights after a step (or at setup).</summary>
@@ -71,4 +78,7 @@ public sealed record SliceRun
 
     /// <summary>H: each of the run's steps is a round of H global steps.</summary>
     [Id(3)] public int LocalSteps { get; init; } = 1;
+
+    /// <summary>The generation of the job activation that sends the run.</summary>
+    [Id(4)] public long Generation { get; init; }
 }

@@ -26,7 +26,8 @@ namespace DistTrain.Worker.Grains;
 /// at a time (the grain scheduler), and no method awaits between reading and writing state.
 /// </remarks>
 [Reentrant]
-public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints, DataPlaneService dataPlane, IHostApplicationLifetime silo, ILogger<JobGrain> logger)
+public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints, DataPlaneService dataPlane, IHostApplicationLifetime silo,
+    Microsoft.Extensions.Options.IOptions<StepDeadlineOptions> deadlines, ILogger<JobGrain> logger)
     : Grain, IJobGrain, IEpochObserver
 {
     private readonly List<ProgressQueue> _watchers = [];
@@ -219,8 +220,9 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
         // grouping decides the order of the gradient sum, so it must not change on a resume.
         var groups = _status.Groups > 0 ? _status.Groups : Math.Max(1, Math.Min(spec.Workers, await ActiveSilosAsync()));
         _status = _status with { Groups = groups };
-        var cluster = new JobCluster(GrainFactory, dataPlane, JobId, spec, groups, logger)
+        var cluster = new JobCluster(GrainFactory, dataPlane, JobId, spec, groups, _generation, deadlines.Value, logger)
         {
+            OnStuckRetry = _ => _status = _status with { StuckRetries = _status.StuckRetries + 1 },
             OnGroupRecovery = (group, e) =>
             {
                 logger.LogWarning("Job {JobId}: worker group {Group} lost ({Error}); setting it up again", JobId, group, e.Message);
@@ -265,7 +267,18 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
                     _status = _status with { Rollbacks = _status.Rollbacks + 1 };
                     logger.LogWarning("Job {JobId}: {Error}; rolling back to step {Step} (rollback {Count})",
                         JobId, e.Message, _lastCheckpoint.AppliedStep + 1, _status.Rollbacks);
-                    await RollBackAsync(cluster, cancellation);
+                    while (true)
+                    {
+                        try
+                        {
+                            await RollBackAsync(cluster, cancellation);
+                            break;
+                        }
+                        catch (WorkerStuckException again) when (cluster.MayRetry(again))
+                        {
+                            // A worker still stuck while set up again: tried again, within the job's retries.
+                        }
+                    }
                     _workers = cluster.Workers;
                     var kept = EpochsIn(_lastCheckpoint, stepsPerEpoch);
                     if (_epochs.Count > kept)
@@ -280,6 +293,14 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
         catch (OperationCanceledException) when (_deactivating.IsCancellationRequested && !_cancel.IsCancellationRequested)
         {
             stopping = true; // this activation is going away, not the job
+        }
+        catch (StaleActivationException e)
+        {
+            // A newer activation of this job has set the slices up: it runs the job, this one stops.
+            logger.LogWarning("Job {JobId}: {Reason}; this activation stops", JobId, e.Message);
+            stopping = true;
+            _deactivating.Cancel();
+            DeactivateOnIdle();
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
@@ -296,7 +317,8 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
         {
             // A failed job is a status, never a crashed silo.
             logger.LogWarning(e, "Job {JobId} failed", JobId);
-            Finish(JobState.Failed, e is AggregateException { InnerException: { } inner } ? inner.Message : e.Message);
+            var reason = e is AggregateException { InnerException: { } inner } ? inner : e;
+            Finish(JobState.Failed, reason is WorkerStuckException stuck ? cluster.StuckError(stuck) : reason.Message);
         }
         finally
         {
@@ -372,7 +394,7 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
         if (endOfRun || now - _lastStepPublished >= StepPublishInterval)
         {
             _lastStepPublished = now;
-            _status = _status with { Timings = _loop!.Timings.Snapshot(), Traffic = _loop.Traffic.PerStep() };
+            _status = _status with { Timings = _loop!.Timings.Snapshot(), Traffic = _loop.Traffic.PerStep(), WorkerTimings = _loop.WorkerTimings() };
             Publish(Progress(ProgressKind.Step));
         }
     }
@@ -381,7 +403,7 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
     {
         _lastCheckpoint = state;
         _epochs.Add(summary);
-        _status = _status with { Timings = _loop!.Timings.Snapshot(), Traffic = _loop.Traffic.PerStep() };
+        _status = _status with { Timings = _loop!.Timings.Snapshot(), Traffic = _loop.Traffic.PerStep(), WorkerTimings = _loop.WorkerTimings() };
         Publish(Progress(ProgressKind.Epoch) with
         {
             Loss = summary.TrainLoss,

@@ -23,6 +23,7 @@ namespace DistTrain.Worker.Grains;
 public sealed class ParameterServerGrain(CheckpointStore checkpoints, DataPlaneService dataPlane) : Grain, IParameterServerGrain
 {
     private SliceSetup? _setup;
+    private long _generation; // the newest job activation seen (see Admit)
     private int _start, _length, _parameterCount;
     private SgdOptimizer? _optimizer;
     private StepBuffers<Segment>? _weights;
@@ -62,6 +63,7 @@ public sealed class ParameterServerGrain(CheckpointStore checkpoints, DataPlaneS
 
     public Task<SliceWeights> InitializeAsync(SliceSetup setup)
     {
+        Admit(setup.Generation, "its set-up");
         if (_optimizer is null || _setup != setup)
         {
             var network = Prepare(setup);
@@ -74,6 +76,7 @@ public sealed class ParameterServerGrain(CheckpointStore checkpoints, DataPlaneS
 
     public Task<SliceWeights> RestoreAsync(SliceSetup setup, ParameterCheckpoint checkpoint)
     {
+        Admit(setup.Generation, "its restore");
         var network = TrainingSetup.Create(setup.Spec).Network;
         if (checkpoint.Weights.Length != network.ParameterCount)
         {
@@ -96,6 +99,21 @@ public sealed class ParameterServerGrain(CheckpointStore checkpoints, DataPlaneS
         checkpoint.Weights.Span.Slice(_start, _length).CopyTo(Values(checkpoint.Version));
         Publish(checkpoint.Version, checkpoint.AppliedStep, updateSeconds: 0, fetchSeconds: 0);
         return Task.FromResult(_current);
+    }
+
+    /// <summary>
+    /// Fencing: the slice serves the newest job activation that set it up (the highest generation
+    /// seen), and refuses the requests of older ones, which may still run after the job resumed
+    /// elsewhere. Generation 0 (no checkpoint folder, so no resume) is never fenced.
+    /// </summary>
+    private void Admit(long generation, string what)
+    {
+        if (generation < _generation)
+        {
+            throw new StaleActivationException(
+                $"Parameter-server slice {this.GetPrimaryKeyString()} serves job activation {_generation}; {what} from the older activation {generation} was refused");
+        }
+        _generation = generation;
     }
 
     /// <summary>Fresh buffers and optimizer for the slice <paramref name="setup"/> names.</summary>
@@ -152,6 +170,7 @@ public sealed class ParameterServerGrain(CheckpointStore checkpoints, DataPlaneS
     public async Task<SliceWeights> ApplyAsync(SliceStep step)
     {
         var optimizer = _optimizer ?? throw new ParameterSliceLostException($"Parameter-server slice {this.GetPrimaryKeyString()} holds no state (was its silo restarted?)");
+        Admit(step.Generation, $"step {step.GlobalStep}");
         if (step.GlobalStep <= _current.AppliedStep)
         {
             return _current; // already applied: a retried call changes nothing
@@ -173,6 +192,7 @@ public sealed class ParameterServerGrain(CheckpointStore checkpoints, DataPlaneS
     public async Task<SliceWeights> RunAsync(SliceRun run)
     {
         var optimizer = _optimizer ?? throw new ParameterSliceLostException($"Parameter-server slice {this.GetPrimaryKeyString()} holds no state (was its silo restarted?)");
+        Admit(run.Generation, $"the run from step {run.FirstStep}");
         if (run.FirstStep != _current.AppliedStep + 1)
         {
             throw new InvalidOperationException($"A run from step {run.FirstStep} arrived after step {_current.AppliedStep}");

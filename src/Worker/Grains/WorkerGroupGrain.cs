@@ -18,7 +18,7 @@ namespace DistTrain.Worker.Grains;
 /// groups and slices pace among themselves over the data plane (<see cref="RunAsync"/>).
 /// </summary>
 [ShardSpreadPlacement]
-public sealed class WorkerGroupGrain(DataPlaneService dataPlane) : Grain, IWorkerGroupGrain
+public sealed class WorkerGroupGrain(DataPlaneService dataPlane, Microsoft.Extensions.Options.IOptions<StepDeadlineOptions> deadlines) : Grain, IWorkerGroupGrain
 {
     private GroupSetup? _setup;
     private GroupInfo _info = new();
@@ -44,14 +44,15 @@ public sealed class WorkerGroupGrain(DataPlaneService dataPlane) : Grain, IWorke
         var shards = ReductionGroups.ShardsOf(setup.Group, setup.Groups, setup.Spec.Workers).ToArray();
         var workers = shards.Select(k => GrainFactory.GetGrain<IWorkerGrain>(WorkerKey.Format(setup.JobId, k))).ToArray();
         _setup = null; // until every worker is set up
-        var infos = await Task.WhenAll(workers.Select((w, i) => w.InitializeAsync(new WorkerSetup
+        // Bounded: a worker stuck in an earlier request would otherwise hold its set-up for minutes.
+        var infos = await WorkerCalls.WithinAsync(workers.Select((w, i) => w.InitializeAsync(new WorkerSetup
         {
             JobId = setup.JobId,
             Shard = shards[i],
             ShardCount = setup.Spec.Workers,
             Spec = setup.Spec,
             StartStep = setup.StartStep,
-        })));
+        })).ToArray(), i => $"worker {shards[i]}", deadlines.Value.SetUp, $"its set-up from step {setup.StartStep}");
         _workers = workers;
         _parameterCount = TrainingSetup.Create(setup.Spec).Network.ParameterCount;
         _terms = new GradientTerm[workers.Length];
@@ -80,7 +81,7 @@ public sealed class WorkerGroupGrain(DataPlaneService dataPlane) : Grain, IWorke
         var fetchStart = Stopwatch.GetTimestamp();
         var weights = await WeightsForAsync(step.Weights, step.Version, wait: false);
         var fetch = Stopwatch.GetElapsedTime(fetchStart).TotalSeconds;
-        var shards = await ComputeAsync(step.Epoch, step.StepInEpoch, step.GlobalStep, step.Version, weights, step.LocalSteps);
+        var shards = await ComputeAsync(step.Epoch, step.StepInEpoch, step.GlobalStep, step.Version, weights, step.LocalSteps, step.StepDeadline);
         var result = GroupGradients.FromShards(setup.Group, step.GlobalStep, shards) with { FetchSeconds = fetch };
         if (step.Inline)
         {
@@ -102,6 +103,7 @@ public sealed class WorkerGroupGrain(DataPlaneService dataPlane) : Grain, IWorke
         var losses = new double[run.Steps];
         var samples = new int[run.Steps];
         double meanCompute = 0, maxCompute = 0, combine = 0, fetch = 0;
+        var shardSeconds = new double[_workers.Length];
         var refs = new BlockRef[slices];
         var h = Math.Max(1, run.LocalSteps);
         for (var i = 0; i < run.Steps; i++)
@@ -116,14 +118,16 @@ public sealed class WorkerGroupGrain(DataPlaneService dataPlane) : Grain, IWorke
             var weights = await WeightsForAsync(refs, version, wait: true);
             fetch += Stopwatch.GetElapsedTime(clock).TotalSeconds;
 
-            var shards = await ComputeAsync(run.Epoch, run.FirstStepInEpoch + i * h, step, version, weights, h);
+            var shards = await ComputeAsync(run.Epoch, run.FirstStepInEpoch + i * h, step, version, weights, h, run.StepDeadline);
             clock = Stopwatch.GetTimestamp();
             Combine(setup, run.FirstStepInEpoch + i * h, step, h, shards);
             combine += Stopwatch.GetElapsedTime(clock).TotalSeconds;
 
             var slowest = 0.0;
-            foreach (var shard in shards)
+            for (var k = 0; k < shards.Length; k++)
             {
+                var shard = shards[k];
+                shardSeconds[k] += shard.ComputeSeconds;
                 losses[i] += shard.Loss * shard.SampleCount;
                 samples[i] += shard.SampleCount;
                 meanCompute += shard.ComputeSeconds / shards.Length;
@@ -143,20 +147,32 @@ public sealed class WorkerGroupGrain(DataPlaneService dataPlane) : Grain, IWorke
             FetchSeconds = fetch,
             Workers = _workers.Length,
             Traffic = dataPlane.Traffic(),
+            ShardTimes = _info.Workers.Select((w, k) => new ShardTime(w.Shard, shardSeconds[k])).ToArray(),
         };
     }
 
     private GroupSetup Setup => _setup ?? throw new WorkerStateLostException($"Worker group {this.GetPrimaryKeyString()} was not initialized (was its silo restarted?)");
 
-    private async Task<ShardGradient[]> ComputeAsync(int epoch, int stepInEpoch, long step, long version, float[] weights, int localSteps)
+    /// <summary>The workers' gradients for one step (or round); a worker that misses
+    /// <paramref name="deadline"/> is named in a <see cref="WorkerStuckException"/>.</summary>
+    private async Task<ShardGradient[]> ComputeAsync(int epoch, int stepInEpoch, long step, long version, float[] weights, int localSteps, TimeSpan deadline)
     {
         var request = new StepRequest
         {
             Epoch = epoch, StepInEpoch = stepInEpoch, GlobalStep = step, Version = version, Weights = FloatBlock.Own(weights), LocalSteps = localSteps,
         };
-        return _workers.Length == 1
-            ? [await _workers[0].ComputeGradientAsync(request)]
-            : await Task.WhenAll(_workers.Select(w => w.ComputeGradientAsync(request)));
+        if (deadline <= TimeSpan.Zero)
+        {
+            return _workers.Length == 1
+                ? [await _workers[0].ComputeGradientAsync(request)]
+                : await Task.WhenAll(_workers.Select(w => w.ComputeGradientAsync(request)));
+        }
+        var calls = new Task<ShardGradient>[_workers.Length];
+        for (var k = 0; k < calls.Length; k++)
+        {
+            calls[k] = _workers[k].ComputeGradientAsync(request);
+        }
+        return await WorkerCalls.WithinAsync(calls, k => WorkerCalls.Name(_info.Workers[k]), deadline, $"step {step}");
     }
 
     /// <summary>Σ (n_k / n)·g_k over this silo's shards, n the whole batch, written into the group's

@@ -29,6 +29,7 @@ public static class SiloBuilderExtensions
             }
         });
         builder.Services.AddSingleton<DatasetCache>();
+        builder.Services.AddOptions<Training.StepDeadlineOptions>();
         builder.AddPlacementDirector<ShardSpreadPlacement, ShardSpreadPlacementDirector>();
         builder.AddIncomingGrainCallFilter<Security.ClientCallFilter>();
         return builder;

@@ -29,6 +29,9 @@ internal sealed class EpochLoop(JobCluster cluster, JobSpec spec, int stepsPerEp
 
     public TrafficMeter Traffic { get; } = new();
 
+    /// <summary>Each worker's compute time per step so far, with its silo.</summary>
+    public IReadOnlyList<WorkerTiming> WorkerTimings() => cluster.Times.Snapshot(cluster.Workers);
+
     /// <param name="finishedEpochs">Epochs already done (a resumed or rolled-back job): the loop starts after them.</param>
     public async Task RunAsync(int finishedEpochs, CancellationToken cancellation)
     {
@@ -115,6 +118,11 @@ internal sealed class EpochLoop(JobCluster cluster, JobSpec spec, int stepsPerEp
         catch (Exception e) when (JobCluster.IsLoss(e) || e is ParameterSliceLostException)
         {
             throw new JobRollbackException($"steps {step}–{step + (long)count * h - 1} failed: {e.Message}", e);
+        }
+        catch (WorkerStuckException e) when (cluster.MayRetry(e))
+        {
+            // The run stopped part-way, the slices perhaps at different versions: the epoch is redone.
+            throw new JobRollbackException($"steps {step}–{step + (long)count * h - 1} stopped: {e.Message}", e);
         }
         var seconds = Stopwatch.GetElapsedTime(runStart).TotalSeconds;
         // Runs of about a tenth of a second: progress stays live and a cancel prompt.

@@ -14,5 +14,6 @@ internal static class GroupGradients
         MeanComputeSeconds = shards.Average(s => s.ComputeSeconds),
         MaxComputeSeconds = shards.Max(s => s.ComputeSeconds),
         Workers = shards.Count,
+        ShardTimes = shards.Select(s => new ShardTime(s.Shard, s.ComputeSeconds)).ToArray(),
     };
 }

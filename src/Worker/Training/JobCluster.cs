@@ -15,7 +15,11 @@ namespace DistTrain.Worker.Training;
 /// are idempotent); a lost slice is reported to the job (<see cref="ParameterSliceLostException"/>),
 /// which rolls every slice back to the last epoch's checkpoint.
 /// </summary>
-internal sealed class JobCluster(IGrainFactory grains, DataPlane.DataPlaneService dataPlane, string jobId, JobSpec spec, int groups, ILogger logger)
+/// <remarks>A worker that is alive but misses the step deadline (<see cref="StepDeadline"/>) is
+/// asked again, at most <see cref="StepDeadlineOptions.Retries"/> times over the job's life; then the
+/// job fails with a <see cref="WorkerStuckException"/> naming the worker and the step.</remarks>
+internal sealed class JobCluster(IGrainFactory grains, DataPlane.DataPlaneService dataPlane, string jobId, JobSpec spec, int groups,
+    long generation, StepDeadlineOptions deadlines, ILogger logger)
 {
     private const int MaxAttempts = 8;
 
@@ -29,6 +33,7 @@ internal sealed class JobCluster(IGrainFactory grains, DataPlane.DataPlaneServic
     private SliceWeights[] _weights = [];
     private long _startStep;
     private string _jobSilo = "";
+    private readonly StepDeadline _deadline = new(deadlines);
 
     public int Groups => groups;
 
@@ -37,6 +42,15 @@ internal sealed class JobCluster(IGrainFactory grains, DataPlane.DataPlaneServic
 
     /// <summary>Called with a lost group's number and the error before it is recovered.</summary>
     public Action<int, Exception>? OnGroupRecovery { get; init; }
+
+    /// <summary>Called when a worker missed its deadline and the step is asked again (or the epoch redone).</summary>
+    public Action<WorkerStuckException>? OnStuckRetry { get; init; }
+
+    /// <summary>Each worker's compute time per step so far.</summary>
+    public WorkerTimes Times { get; } = new();
+
+    /// <summary>Retries spent on stuck workers so far.</summary>
+    public int StuckRetries { get; private set; }
 
     public SliceWeights[] Weights => _weights;
 
@@ -65,7 +79,7 @@ internal sealed class JobCluster(IGrainFactory grains, DataPlane.DataPlaneServic
     /// <summary>Back to <paramref name="checkpoint"/> on every slice, groups set up afresh.</summary>
     public Task RollBackAsync(ParameterCheckpoint checkpoint) => SetUpAsync(checkpoint, _jobSilo);
 
-    private SliceSetup SliceSetup(int slice) => new() { Spec = spec, Slice = slice, Slices = groups, Shared = groups > 1 };
+    private SliceSetup SliceSetup(int slice) => new() { Spec = spec, Slice = slice, Slices = groups, Shared = groups > 1, Generation = generation };
 
     private GroupSetup GroupSetup(int group) => new() { JobId = jobId, Group = group, Groups = groups, Spec = spec, StartStep = _startStep };
 
@@ -77,13 +91,58 @@ internal sealed class JobCluster(IGrainFactory grains, DataPlane.DataPlaneServic
         LocalSteps = localSteps,
         Version = Version,
         Weights = _weights.Select(w => w.Weights).ToArray(),
+        StepDeadline = _deadline.For(rounds: 1),
         // One silo holding the job, its one group and its one slice: the workers' gradients go
         // straight to the slice by reference, with no combining pass in between.
         Inline = groups == 1 && _weights[0].Silo == _jobSilo && _groupInfos[0] is { Workers.Count: > 0 } g && g.Workers.All(x => x.Silo == _jobSilo),
     };
 
-    /// <summary>One step (or round of <paramref name="localSteps"/> local steps): the groups' gradients.</summary>
+    /// <summary>One step (or round of <paramref name="localSteps"/> local steps): the groups' gradients.
+    /// A worker that misses its deadline is asked again, within the job's retries.</summary>
     public async Task<(GroupGradient[] Groups, double GroupSeconds)> ComputeAsync(int epoch, int stepInEpoch, long step, int localSteps, CancellationToken cancellation)
+    {
+        while (true)
+        {
+            try
+            {
+                var (answers, seconds) = await ComputeOnceAsync(epoch, stepInEpoch, step, localSteps, cancellation);
+                _deadline.Observe(seconds, rounds: 1);
+                foreach (var answer in answers)
+                {
+                    Times.Add(answer.ShardTimes, localSteps);
+                }
+                return (answers, seconds);
+            }
+            catch (WorkerStuckException e) when (MayRetry(e))
+            {
+                // Asked again as it is: a worker that was only slow answers, one that is stuck is
+                // still busy with the first request, and this one queues behind it.
+            }
+        }
+    }
+
+    /// <summary>Whether a stuck worker may be asked again (the retry is counted), or the job must fail.</summary>
+    public bool MayRetry(WorkerStuckException e)
+    {
+        _firstStuck ??= e.Message;
+        if (StuckRetries >= deadlines.Retries)
+        {
+            return false;
+        }
+        StuckRetries++;
+        logger.LogWarning("Job {JobId}: {Error}; asking again (retry {Retry} of {Retries})", jobId, e.Message, StuckRetries, deadlines.Retries);
+        OnStuckRetry?.Invoke(e);
+        return true;
+    }
+
+    private string? _firstStuck;
+
+    /// <summary>The job's error once the retries are spent: the step first missed, and the last.</summary>
+    public string StuckError(WorkerStuckException last) => _firstStuck is null || _firstStuck == last.Message
+        ? last.Message
+        : $"{_firstStuck}; asked again {StuckRetries} {(StuckRetries == 1 ? "time" : "times")}, {last.Message}";
+
+    private async Task<(GroupGradient[] Groups, double GroupSeconds)> ComputeOnceAsync(int epoch, int stepInEpoch, long step, int localSteps, CancellationToken cancellation)
     {
         var request = Request(epoch, stepInEpoch, step, localSteps);
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -95,7 +154,9 @@ internal sealed class JobCluster(IGrainFactory grains, DataPlane.DataPlaneServic
             {
                 Epoch = epoch, StepInEpoch = stepInEpoch, GlobalStep = step, Version = request.Version, Weights = FloatBlock.Own(weights), LocalSteps = localSteps,
             };
-            var shards = await WithGroupRecoveryAsync(0, cancellation, () => Task.WhenAll(_workerGrains.Select(w => w.ComputeGradientAsync(work))));
+            var workers = _groupInfos[0]!.Workers; // one group: every shard, in order
+            var shards = await WithGroupRecoveryAsync(0, cancellation, () => WorkerCalls.WithinAsync(
+                _workerGrains.Select(w => w.ComputeGradientAsync(work)).ToArray(), k => WorkerCalls.Name(workers[k]), request.StepDeadline, $"step {step}"));
             return ([GroupGradients.FromShards(0, step, shards) with { Shards = shards }], clock.Elapsed.TotalSeconds);
         }
         var answers = await Task.WhenAll(_groups.Select((g, i) => WithGroupRecoveryAsync(i, cancellation, () => g.StepAsync(request))));
@@ -110,7 +171,7 @@ internal sealed class JobCluster(IGrainFactory grains, DataPlane.DataPlaneServic
         {
             try
             {
-                var apply = new SliceStep { GlobalStep = step, Groups = answers, LocalSteps = localSteps };
+                var apply = new SliceStep { GlobalStep = step, Groups = answers, LocalSteps = localSteps, Generation = generation };
                 var weights = await Task.WhenAll(_slices.Select(s => s.ApplyAsync(apply)));
                 CheckVersions(weights);
                 return _weights = weights;
@@ -142,8 +203,13 @@ internal sealed class JobCluster(IGrainFactory grains, DataPlane.DataPlaneServic
             LocalSteps = localSteps,
             FirstVersion = Version,
             SliceBuffers = _weights.SelectMany(w => w.Buffers).ToArray(),
+            StepDeadline = _deadline.For(rounds: 1),
         };
-        var sliceRun = new SliceRun { FirstStep = step, Steps = count, LocalSteps = localSteps, Partials = _groupInfos.Select(g => g!.Partial).ToArray() };
+        var sliceRun = new SliceRun
+        {
+            FirstStep = step, Steps = count, LocalSteps = localSteps, Partials = _groupInfos.Select(g => g!.Partial).ToArray(), Generation = generation,
+        };
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var groupsDone = Task.WhenAll(_groups.Select(g => g.RunAsync(run)));
         var slicesDone = Task.WhenAll(_slices.Select(s => s.RunAsync(sliceRun)));
         try
@@ -152,9 +218,17 @@ internal sealed class JobCluster(IGrainFactory grains, DataPlane.DataPlaneServic
         }
         catch (Exception) when (groupsDone.IsFaulted || slicesDone.IsFaulted)
         {
-            // The first real failure, not the aggregate: a lost slice says so, and so does a block that never came.
-            var failure = (slicesDone.Exception ?? groupsDone.Exception)!.InnerExceptions;
-            throw failure.FirstOrDefault(e => e is ParameterSliceLostException) ?? failure[0];
+            // The first real failure, not the aggregate: a stuck worker (whose silence made the
+            // others' data-plane reads time out) or a lost slice says so, and so does a block that never came.
+            var failure = (groupsDone.Exception?.InnerExceptions ?? []).Concat(slicesDone.Exception?.InnerExceptions ?? []).ToArray();
+            throw failure.FirstOrDefault(e => e is WorkerStuckException or StaleActivationException)
+                ?? failure.FirstOrDefault(e => e is ParameterSliceLostException)
+                ?? (slicesDone.Exception ?? groupsDone.Exception)!.InnerExceptions[0];
+        }
+        _deadline.Observe(clock.Elapsed.TotalSeconds, rounds: count);
+        foreach (var group in groupsDone.Result)
+        {
+            Times.Add(group.ShardTimes, count * localSteps);
         }
         var weights = slicesDone.Result;
         CheckVersions(weights);
