@@ -10,6 +10,7 @@ var root = new RootCommand("DistTrain: data-parallel neural-network training on 
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(EvaluateCommand.Create());
 root.Subcommands.Add(PredictCommand.Create());
+root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(GraphCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(SubmitCommand.Create());

@@ -33,6 +33,41 @@ public static partial class DataFiles
         }
     }
 
+    /// <summary>
+    /// Writes <paramref name="bytes"/> to <paramref name="path"/>, a regular file (a device, FIFO or
+    /// folder there is refused, never replaced): written aside and renamed, so a crash never leaves
+    /// half a file under the real name. Errors name the file.
+    /// </summary>
+    /// <param name="what">What the file is, for errors ("model file").</param>
+    /// <param name="example">A name the error suggests instead ("model.dtm").</param>
+    public static void WriteRegular(string path, ReadOnlySpan<byte> bytes, string what, string example)
+    {
+        if (Kind(path) is { } kind && kind != "regular file")
+        {
+            var article = "aeiouAEIOU".Contains(what[0]) ? "an" : "a";
+            throw new ArgumentException($"'{path}' is a {kind}; {article} {what} is saved to a regular file such as {example}.");
+        }
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (directory is not null)
+        {
+            Directory.CreateDirectory(directory);
+        }
+        var temporary = path + ".tmp";
+        try
+        {
+            using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write))
+            {
+                file.Write(bytes);
+            }
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch (IOException e)
+        {
+            File.Delete(temporary);
+            throw new IOException($"Cannot write {what} '{path}': {e.Message}", e);
+        }
+    }
+
     /// <summary>What <paramref name="path"/> is ("regular file", "directory", "character device", …),
     /// after symbolic links; null when it does not exist or the system cannot say.</summary>
     public static string? Kind(string path)

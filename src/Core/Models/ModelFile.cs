@@ -22,10 +22,6 @@ public static class ModelFile
 
     public static void Save(string path, ModelSpec spec, ReadOnlySpan<float> parameters)
     {
-        if (DataFiles.Kind(path) is { } kind && kind != "regular file")
-        {
-            throw new ArgumentException($"'{path}' is a {kind}; a model is saved to a regular file such as model.dtm.");
-        }
         if (parameters.Length != spec.Network.ParameterCount)
         {
             throw new ArgumentException($"Network {spec.Network} has {spec.Network.ParameterCount} parameters; got {parameters.Length}.");
@@ -48,26 +44,7 @@ public static class ModelFile
         writer.Write("parameters");
         writer.Write(MemoryMarshal.AsBytes(parameters));
         writer.Flush();
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (directory is not null)
-        {
-            Directory.CreateDirectory(directory);
-        }
-        // Write aside and rename, so a crash never leaves half a model under the real name.
-        var temporary = path + ".tmp";
-        try
-        {
-            using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write))
-            {
-                file.Write(buffer.WrittenSpan);
-            }
-            File.Move(temporary, path, overwrite: true);
-        }
-        catch (IOException e)
-        {
-            File.Delete(temporary);
-            throw new IOException($"Cannot write model file '{path}': {e.Message}", e);
-        }
+        DataFiles.WriteRegular(path, buffer.WrittenSpan, "model file", "model.dtm");
     }
 
     public static (ModelSpec Spec, float[] Parameters) Load(string path)
