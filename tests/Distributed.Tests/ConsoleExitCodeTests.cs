@@ -30,6 +30,12 @@ public sealed class ConsoleExitCodeTests
     [InlineData("submit --id a/b --gateway " + DownGateway, "--id")]
     [InlineData("submit --connect-timeout 0", "--connect-timeout")]
     [InlineData("graph x*x --at x=1 --dot /dev/null", "--dot")]
+    [InlineData("train --local --plot curves.jpg", "--plot")]
+    [InlineData("train --plot curves.bmp --gateway " + DownGateway, "--plot")] // checked before connecting
+    [InlineData("train --local --log-dir /etc/hostname", "--log-dir")]
+    [InlineData("train --detach --plot c.png --gateway " + DownGateway, "--plot")]
+    [InlineData("evaluate --model m.dtm --plot m.gif", "--plot")]
+    [InlineData("export --model /dev/zero --onnx m.onnx", "/dev/zero")]
     public async Task UserMistakes_EndInOneLine_WithExitCode2(string arguments, string named)
     {
         var result = await RunAsync(arguments);

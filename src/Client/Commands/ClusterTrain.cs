@@ -21,9 +21,14 @@ internal static class ClusterTrain
         var options = settings.ToOptions(parse, threads: 0);
         RejectLocalOnly(parse, settings, options);
         settings.ValidateOut(parse);
+        settings.ValidateReports(parse);
         if (mode.JobId is not null && JobIds.Check(mode.JobId) is { } badId)
         {
             throw new ArgumentException($"--id: {badId}.");
+        }
+        foreach (var follower in new[] { settings.Plot, settings.LogDir })
+        {
+            UserError.Require(!mode.Detach || parse.GetValue(follower) is null, follower.Name, "follows the run as it trains; it cannot be combined with --detach.");
         }
         var json = parse.GetValue(settings.Json);
         var dataPath = parse.GetValue(settings.Data);
@@ -83,6 +88,7 @@ internal static class ClusterTrain
             $"{spec.Epochs} epochs, global batch {spec.GlobalBatchSize}, lr {spec.LearningRate}");
 
         var display = new ProgressDisplay(options.Epochs, quiet: json);
+        using var reports = settings.AttachReports(parse, display, _ => spec.LearningRate);
         var watch = Stopwatch.StartNew();
         JobStatus status;
         try
@@ -101,6 +107,7 @@ internal static class ClusterTrain
             return 1;
         }
         var silos = (await job.GetWorkersAsync()).Select(w => w.Silo).Distinct().Count();
+        reports.Finish($"{spec.Network} {spec.Activation} on {spec.Dataset}, {spec.Workers} workers on {silos} silo(s)", line => Say(json, line));
         if (parse.GetValue(settings.Out) is { } path)
         {
             var weights = await job.GetWeightsAsync();
@@ -157,17 +164,7 @@ internal static class ClusterTrain
         UserError.Require(options.Model.HuberDelta == 1f && options.Model.HingeMargin == 1f, "--delta", "is supported with --local only (the cluster uses δ = 1).");
     }
 
-    private static void Say(bool json, string line)
-    {
-        if (json)
-        {
-            Console.Error.WriteLine(line);
-        }
-        else
-        {
-            Console.WriteLine(line);
-        }
-    }
+    private static void Say(bool json, string line) => TrainCommand.Say(json, line);
 }
 
 /// <summary>How `train` and `submit` differ: whether an embedded silo may stand in for a cluster

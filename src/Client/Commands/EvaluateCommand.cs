@@ -1,5 +1,6 @@
 using System.CommandLine;
 using DistTrain.Client.Output;
+using DistTrain.Client.Reports;
 using DistTrain.Core.Data;
 using DistTrain.Core.Models;
 using DistTrain.Core.Training;
@@ -14,14 +15,25 @@ internal static class EvaluateCommand
         var model = new Option<string>("--model") { Description = "The model file (.dtm) written by train --out.", Required = true };
         var data = new Option<string?>("--data") { Description = "Folder with MNIST-format IDX files (default: the shipped MNIST); the test files are used." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
-        var command = new Command("evaluate", "Measure a saved model's accuracy and confusion matrix on a test set.") { model, data, json };
+        var plot = new Option<string?>("--plot") { Description = "Draw the confusion matrix as a heatmap into this picture (.png or .svg)." };
+        var command = new Command("evaluate", "Measure a saved model's accuracy and confusion matrix on a test set.") { model, data, json, plot };
         command.SetAction(parse => UserError.Guard(() =>
         {
+            var picture = parse.GetValue(plot);
+            if (picture is not null)
+            {
+                Plots.Check("--plot", picture);
+            }
             var (spec, parameters) = ModelFile.Load(parse.GetValue(model)!);
             var (_, test) = MnistLoader.Load(parse.GetValue(data) ?? DatasetLocator.FindShippedMnist());
             spec.ValidateFor(test);
             var evaluation = Evaluator.Evaluate(spec.Network, parameters, test);
             var classes = evaluation.Confusion.GetLength(0);
+            if (picture is not null)
+            {
+                Plots.WriteConfusion("--plot", picture, evaluation.Confusion, $"{spec.Network} on {test.Name}: accuracy {evaluation.Accuracy:P2}");
+                TrainCommand.Say(parse.GetValue(json), $"Confusion matrix drawn in {picture}");
+            }
             if (parse.GetValue(json))
             {
                 var rows = Enumerable.Range(0, classes).Select(a => Enumerable.Range(0, classes).Select(p => evaluation.Confusion[a, p]).ToArray()).ToArray();

@@ -50,17 +50,20 @@ internal static class TrainCommand
             $"must be 0 (all cores) to {Environment.ProcessorCount} (this machine's cores); got {threads}.");
         var options = settings.ToOptions(parse, threads);
         settings.ValidateOut(parse);
+        settings.ValidateReports(parse);
         var (train, test) = settings.LoadData(parse, options.Model);
         options = TrainSettings.FitSchedule(options, train.Count);
         var json = parse.GetValue(settings.Json);
+        var display = new ProgressDisplay(options.Epochs, quiet: json);
+        using var reports = settings.AttachReports(parse, display, step => options.Sgd.LearningRate * (options.Sgd.Schedule?.Factor(step) ?? 1f));
         using var trainer = new LocalTrainer(options, train);
         if (!json)
         {
             Console.WriteLine($"Training {options.Model.Network} ({options.Model.Network.Activation}, {options.Model.Loss}) on '{train.Name}' " +
                 $"({train.Count} samples) in this process on {trainer.Threads} core(s): {options.Epochs} epochs, batch {options.BatchSize}, lr {options.Sgd.LearningRate}");
         }
-        var display = new ProgressDisplay(options.Epochs, quiet: json);
         var result = display.Run(d => trainer.Train(test, d.OnStep, d.OnEpoch, cancellation));
+        reports.Finish($"{options.Model.Network} {options.Model.Network.Activation} on {train.Name}, {trainer.Threads} core(s)", line => Say(json, line));
         if (parse.GetValue(settings.Out) is { } path)
         {
             ModelFile.Save(path, options.Model, trainer.Parameters);
@@ -71,6 +74,19 @@ internal static class TrainCommand
         }
         Report(result, json, new Dictionary<string, object?> { ["mode"] = "local", ["threads"] = trainer.Threads });
         return 0;
+    }
+
+    /// <summary>A line for the user: on stdout, or on stderr when stdout carries the JSON result.</summary>
+    internal static void Say(bool json, string line)
+    {
+        if (json)
+        {
+            Console.Error.WriteLine(line);
+        }
+        else
+        {
+            Console.WriteLine(line);
+        }
     }
 
     /// <summary>Prints the final table, or one JSON object with the result and <paramref name="extra"/>.</summary>

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using DistTrain.Client.Output;
+using DistTrain.Client.Reports;
 using DistTrain.Core.Data;
 using DistTrain.Core.Nn;
 using DistTrain.Core.Optim;
@@ -30,12 +31,34 @@ internal sealed class TrainSettings
     public Option<bool> Regression { get; } = new("--regression") { Description = "The CSV's label column is a real-valued target (use squared, absolute or huber loss)." };
     public Option<string?> Out { get; } = new("--out") { Description = "Save the trained model to this file (.dtm)." };
     public Option<bool> Json { get; } = new("--json") { Description = "Print the final result as one JSON object." };
+    public Option<string?> Plot { get; } = new("--plot") { Description = "Draw the loss and test-accuracy curves into this picture (.png or .svg)." };
+    public Option<string?> LogDir { get; } = new("--log-dir") { Description = "Write TensorBoard event files (loss, accuracy, samples/s, learning rate) into this folder." };
 
     public IEnumerable<Option> All =>
     [
         Model, Activation, Loss, LossParameter, Epochs, Batch, LearningRate, Momentum, Nesterov, WeightDecay, ClipNorm,
-        Schedule, Seed, Data, Csv, TestCsv, Label, Regression, Out, Json,
+        Schedule, Seed, Data, Csv, TestCsv, Label, Regression, Out, Json, Plot, LogDir,
     ];
+
+    /// <summary>Checks the paths of --plot and --log-dir before any work, so a bad one costs nothing.</summary>
+    public void ValidateReports(ParseResult parse)
+    {
+        if (parse.GetValue(Plot) is { } plot)
+        {
+            Plots.Check("--plot", plot);
+        }
+        if (parse.GetValue(LogDir) is { } logDir)
+        {
+            UserError.Require(logDir.Length > 0 && DataFiles.Kind(logDir) is null or "directory", "--log-dir", $"'{logDir}' is not a folder.");
+        }
+    }
+
+    /// <summary>The run's followers that --plot and --log-dir ask for, attached to <paramref name="display"/>.</summary>
+    public RunReports AttachReports(ParseResult parse, ProgressDisplay display, Func<long, double> learningRate)
+    {
+        ValidateReports(parse);
+        return new RunReports(display, parse.GetValue(Plot), parse.GetValue(LogDir), learningRate);
+    }
 
     /// <summary>Validates every option and builds the training options (without touching data).</summary>
     public TrainingOptions ToOptions(ParseResult parse, int threads)

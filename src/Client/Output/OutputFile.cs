@@ -19,20 +19,20 @@ internal static class OutputFile
     }
 
     /// <summary>Writes aside, then renames: a failed write (a full disk) leaves no half file behind
-    /// and ends in one line naming the file.</summary>
-    public static void WriteAllText(string option, string path, string text)
+    /// and ends in one line naming the option and the file.</summary>
+    public static void WriteAllText(string option, string path, string text) =>
+        WriteAllBytes(option, path, System.Text.Encoding.UTF8.GetBytes(text));
+
+    public static void WriteAllBytes(string option, string path, ReadOnlySpan<byte> bytes)
     {
         Check(option, path);
-        var temporary = path + ".tmp";
         try
         {
-            File.WriteAllText(temporary, text);
-            File.Move(temporary, path, overwrite: true);
+            DataFiles.WriteRegular(path, bytes, "file", path);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            File.Delete(temporary);
-            throw new ArgumentException($"{option}: cannot write '{path}': {e.Message}");
+            throw new ArgumentException($"{option}: cannot write '{path}': {e.InnerException?.Message ?? e.Message}");
         }
     }
 }

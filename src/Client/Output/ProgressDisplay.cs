@@ -22,6 +22,9 @@ internal sealed class ProgressDisplay
         _quiet = quiet;
     }
 
+    /// <summary>Followers of the run (its curves, its TensorBoard log), told of every step and epoch the display hears of.</summary>
+    public List<Reports.IRunObserver> Observers { get; } = [];
+
     public static bool Interactive => !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
 
     /// <summary>Runs <paramref name="work"/> with the display attached.</summary>
@@ -57,6 +60,10 @@ internal sealed class ProgressDisplay
 
     public void OnStep(StepProgress p)
     {
+        foreach (var observer in Observers)
+        {
+            observer.OnStep(p);
+        }
         if (_task is null)
         {
             return;
@@ -73,6 +80,10 @@ internal sealed class ProgressDisplay
 
     public void OnEpoch(EpochResult e)
     {
+        foreach (var observer in Observers)
+        {
+            observer.OnEpoch(e);
+        }
         if (_quiet)
         {
             Console.Error.WriteLine(Line(e));
