@@ -7,9 +7,10 @@
 #   deploy/local-cluster.sh stop                          stop exactly the silos started here
 #   deploy/local-cluster.sh status                        list them
 #
-# Silo i listens on BASE_SILO_PORT+i (default 11111+i) and BASE_GATEWAY_PORT+i (default 30000+i);
-# silo 0 is the primary (with --redis there is none, and every silo advertises 127.0.0.1; the
-# first is still started first). Logs, pid files and job checkpoints go to RUN_DIR (default
+# Silo i listens on BASE_SILO_PORT+i (default 11111+i) and BASE_GATEWAY_PORT+i (default 30000+i),
+# and serves its dashboard on 127.0.0.1:BASE_DASHBOARD_PORT+i (default 8080+i); silo 0 is the
+# primary (with --redis there is none, and every silo advertises 127.0.0.1; the first is still
+# started first). Logs, pid files and job checkpoints go to RUN_DIR (default
 # ./run/cluster; checkpoints in RUN_DIR/checkpoints, kept across restarts). DATA_ROOT
 # (default ./data) is where the silos look for datasets named by path.
 set -euo pipefail
@@ -19,10 +20,11 @@ RUN_DIR="${RUN_DIR:-$ROOT/run/cluster}"
 DATA_ROOT="${DATA_ROOT:-$ROOT/data}"
 BASE_SILO_PORT="${BASE_SILO_PORT:-11111}"
 BASE_GATEWAY_PORT="${BASE_GATEWAY_PORT:-30000}"
+BASE_DASHBOARD_PORT="${BASE_DASHBOARD_PORT:-8080}"
 SILO_DLL="$ROOT/src/Silo/bin/Release/net10.0/DistTrain.Silo.dll"
 START_TIMEOUT="${START_TIMEOUT:-60}"
 
-usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 
 alive() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
@@ -64,7 +66,7 @@ start() {
     local silo_port=$((BASE_SILO_PORT + i)) gateway_port=$((BASE_GATEWAY_PORT + i))
     local log="$RUN_DIR/silo-$i.log" pidfile="$RUN_DIR/silo-$i.pid"
     local args=(--silo-port "$silo_port" --gateway-port "$gateway_port" --data-root "$DATA_ROOT"
-      --checkpoints "$RUN_DIR/checkpoints" "${extra[@]}")
+      --dashboard-port $((BASE_DASHBOARD_PORT + i)) --checkpoints "$RUN_DIR/checkpoints" "${extra[@]}")
     ((i == 0 || redis)) || args+=(--primary "127.0.0.1:$BASE_SILO_PORT")
     nohup dotnet "$SILO_DLL" "${args[@]}" >"$log" 2>&1 </dev/null &
     echo $! >"$pidfile"
@@ -104,7 +106,7 @@ status() {
     any=1
     local name i; name="$(basename "$pidfile" .pid)"; i="${name#silo-}"
     if alive "$pidfile"; then
-      echo "$name pid $(cat "$pidfile") running  silo :$((BASE_SILO_PORT + i)) gateway :$((BASE_GATEWAY_PORT + i))"
+      echo "$name pid $(cat "$pidfile") running  silo :$((BASE_SILO_PORT + i)) gateway :$((BASE_GATEWAY_PORT + i)) dashboard http://127.0.0.1:$((BASE_DASHBOARD_PORT + i))/"
     else
       echo "$name pid $(cat "$pidfile") DEAD (see $RUN_DIR/$name.log)"
     fi

@@ -1,18 +1,20 @@
 using System.Security.Cryptography.X509Certificates;
+using DistTrain.Dashboard;
 using DistTrain.Silo;
 using DistTrain.Worker.Hosting;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-// A DistTrain silo: hosts job, parameter-server and worker grains. See deploy/README.md.
-var builder = Host.CreateApplicationBuilder();
+// A DistTrain silo: hosts job, parameter-server and worker grains, and serves the dashboard. See deploy/README.md.
+var config = new ConfigurationManager();
 SiloSettings settings;
 X509Certificate2? tls;
 try
 {
-    builder.Configuration.AddEnvironmentVariables("DISTTRAIN_").AddCommandLine(args, SiloSettings.Switches);
-    settings = SiloSettings.From(builder.Configuration);
+    config.AddEnvironmentVariables("DISTTRAIN_").AddCommandLine(args, SiloSettings.Switches);
+    settings = SiloSettings.From(config);
     tls = settings.LoadTls();
 }
 catch (Exception e) when (e is FormatException or ArgumentException or InvalidOperationException or FileNotFoundException or InvalidDataException)
@@ -21,16 +23,37 @@ catch (Exception e) when (e is FormatException or ArgumentException or InvalidOp
     Console.Error.WriteLine($"error: {e.Message.Split('\n')[0].Trim()}");
     return 2;
 }
-// A console's reachability probe opens the gateway and closes it: Orleans logs each close with a
-// stack trace at Information. Closes that matter come at Warning and above.
-builder.Logging.AddFilter("Orleans.Runtime.Messaging.Connection", LogLevel.Warning);
 
-builder.UseOrleans(silo =>
+IHost host;
+if (settings.Dashboard is { } dashboard)
 {
-    settings.ConfigureClustering(silo);
-    SiloSettings.ConfigureTls(silo, tls);
-    silo.AddDistTrain(settings.DataRoot, settings.Checkpoints, settings.ConfigureDataPlane);
-});
-
-await builder.Build().RunAsync();
+    var web = WebApplication.CreateSlimBuilder();
+    Configure(web, silo => web.AddDashboard(silo, dashboard));
+    var app = web.Build();
+    app.MapDashboard();
+    app.Logger.LogInformation("Dashboard at {Url}", dashboard.Url);
+    host = app;
+}
+else
+{
+    var plain = Host.CreateApplicationBuilder(); // --dashboard-port 0: no web server at all
+    Configure(plain, _ => { });
+    host = plain.Build();
+}
+await host.RunAsync();
 return 0;
+
+void Configure(IHostApplicationBuilder builder, Action<Orleans.Hosting.ISiloBuilder> more)
+{
+    builder.Configuration.AddConfiguration(config);
+    // A console's reachability probe opens the gateway and closes it: Orleans logs each close with a
+    // stack trace at Information. Closes that matter come at Warning and above.
+    builder.Logging.AddFilter("Orleans.Runtime.Messaging.Connection", LogLevel.Warning);
+    builder.UseOrleans(silo =>
+    {
+        settings.ConfigureClustering(silo);
+        SiloSettings.ConfigureTls(silo, tls);
+        silo.AddDistTrain(settings.DataRoot, settings.Checkpoints, settings.ConfigureDataPlane);
+        more(silo);
+    });
+}

@@ -14,7 +14,8 @@ namespace DistTrain.Silo;
 /// (<c>DISTTRAIN_SILOPORT=11112</c>); the command line wins.
 /// </summary>
 public sealed record SiloSettings(int SiloPort, int GatewayPort, IPEndPoint? PrimarySilo, string? DataRoot, string? Redis, IPAddress? Advertise, string? Checkpoints,
-    int DataPlanePort, DataPlaneTransport DataPlane, string? TlsCertificate = null, string? TlsPassword = null)
+    int DataPlanePort, DataPlaneTransport DataPlane, string? TlsCertificate = null, string? TlsPassword = null,
+    int DashboardPort = DistTrain.Dashboard.DashboardOptions.DefaultPort, IPAddress? DashboardAddress = null)
 {
     public static readonly Dictionary<string, string> Switches = new()
     {
@@ -29,6 +30,8 @@ public sealed record SiloSettings(int SiloPort, int GatewayPort, IPEndPoint? Pri
         ["--data-plane"] = "DataPlane",
         ["--tls-certificate"] = "TlsCertificate",
         ["--tls-password"] = "TlsPassword",
+        ["--dashboard-port"] = "DashboardPort",
+        ["--dashboard-address"] = "DashboardAddress",
     };
 
     /// <summary>Reads and checks every setting; a bad one throws a <see cref="FormatException"/>
@@ -37,6 +40,8 @@ public sealed record SiloSettings(int SiloPort, int GatewayPort, IPEndPoint? Pri
     {
         var primary = config["Primary"];
         var advertise = config["Advertise"];
+        var dashboardAddress = config["DashboardAddress"];
+        var dashboardPort = config["DashboardPort"];
         return new SiloSettings(
             Port(config, "SiloPort", "--silo-port", ClusterIdentity.DefaultSiloPort),
             Port(config, "GatewayPort", "--gateway-port", ClusterIdentity.DefaultGatewayPort),
@@ -50,7 +55,12 @@ public sealed record SiloSettings(int SiloPort, int GatewayPort, IPEndPoint? Pri
             Port(config, "DataPlanePort", "--data-plane-port", 0, allowZero: true),
             ParseTransport(config["DataPlane"]),
             string.IsNullOrWhiteSpace(config["TlsCertificate"]) ? null : config["TlsCertificate"],
-            config["TlsPassword"]);
+            config["TlsPassword"],
+            string.IsNullOrWhiteSpace(dashboardPort) ? DistTrain.Dashboard.DashboardOptions.DefaultPort
+                : int.TryParse(dashboardPort, out var port) && port is >= 0 and <= 65535 ? port
+                : throw new FormatException($"--dashboard-port: '{dashboardPort}' is not a port (1 to 65535, or 0 for no dashboard)"),
+            string.IsNullOrWhiteSpace(dashboardAddress) ? IPAddress.Loopback
+                : IPAddress.TryParse(dashboardAddress, out var listen) ? listen : throw new FormatException($"--dashboard-address: '{dashboardAddress}' is not an IP address"));
     }
 
     private static int Port(IConfiguration config, string key, string option, int fallback, bool allowZero = false)
@@ -64,6 +74,10 @@ public sealed record SiloSettings(int SiloPort, int GatewayPort, IPEndPoint? Pri
             ? port
             : throw new FormatException($"{option}: '{text}' is not a port (1 to 65535{(allowZero ? ", or 0 for any free one" : "")})");
     }
+
+    /// <summary>Where the dashboard listens, or null when <c>--dashboard-port 0</c> turns it off.</summary>
+    public DistTrain.Dashboard.DashboardOptions? Dashboard =>
+        DashboardPort == 0 ? null : new(DashboardAddress ?? IPAddress.Loopback, DashboardPort);
 
     /// <summary>The cluster certificate <c>--tls-certificate</c> names, or null; loaded at start so a
     /// bad file stops the silo with one line naming it.</summary>

@@ -36,6 +36,9 @@ public sealed class ConsoleExitCodeTests
     [InlineData("train --detach --plot c.png --gateway " + DownGateway, "--plot")]
     [InlineData("evaluate --model m.dtm --plot m.gif", "--plot")]
     [InlineData("export --model /dev/zero --onnx m.onnx", "/dev/zero")]
+    [InlineData("train --local --dashboard", "--dashboard")]
+    [InlineData("train --dashboard-port 8090 --gateway " + DownGateway, "--dashboard-port")]
+    [InlineData("train --dashboard --dashboard-port 0 --gateway " + DownGateway, "--dashboard-port")]
     public async Task UserMistakes_EndInOneLine_WithExitCode2(string arguments, string named)
     {
         var result = await RunAsync(arguments);

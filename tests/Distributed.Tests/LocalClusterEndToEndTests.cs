@@ -10,6 +10,7 @@ public sealed class LocalClusterEndToEndTests
 {
     private const int BaseSiloPort = 21711;
     private const int BaseGatewayPort = 31711;
+    private const int BaseDashboardPort = 18711;
 
     [Fact]
     public async Task LocalCluster_RunsAJobSubmittedFromTheConsole()
@@ -20,6 +21,7 @@ public sealed class LocalClusterEndToEndTests
             ["RUN_DIR"] = runDir,
             ["BASE_SILO_PORT"] = $"{BaseSiloPort}",
             ["BASE_GATEWAY_PORT"] = $"{BaseGatewayPort}",
+            ["BASE_DASHBOARD_PORT"] = $"{BaseDashboardPort}",
         };
         var script = Path.Combine(TestPaths.RepoRoot, "deploy", "local-cluster.sh");
         var gateways = $"localhost:{BaseGatewayPort},localhost:{BaseGatewayPort + 1}";
@@ -39,13 +41,15 @@ public sealed class LocalClusterEndToEndTests
             // The main command: `train` finds the running cluster and trains over 2 workers on 2 silos.
             var model = Path.Combine(runDir, "e2e.dtm");
             var train = await ProcessRunner.RunAsync("dotnet",
-                [ProcessRunner.ClientDll(), "train", "--gateway", gateways, "--model", "784-16-10", "--workers", "2", "--epochs", "1", "--batch", "128", "--json",
+                [ProcessRunner.ClientDll(), "train", "--gateway", gateways, "--model", "784-16-10", "--workers", "2", "--epochs", "2", "--batch", "128", "--json",
                     "--out", model],
                 TimeSpan.FromMinutes(3));
             Assert.True(train.ExitCode == 0, train.ToString());
+            string jobId;
             using (var json = System.Text.Json.JsonDocument.Parse(train.Output))
             {
                 var root = json.RootElement;
+                jobId = root.GetProperty("jobId").GetString()!;
                 Assert.Equal("cluster", root.GetProperty("mode").GetString());
                 Assert.Contains($"{BaseGatewayPort}", root.GetProperty("cluster").GetString());
                 Assert.Equal(2, root.GetProperty("silos").GetInt32());
@@ -62,9 +66,11 @@ public sealed class LocalClusterEndToEndTests
             // Two processes, bit for bit the single-process trainer on 2 cores summing in 2 groups.
             var reference = SingleProcessReference.Train(new DistTrain.Contracts.Messages.JobSpec
             {
-                Network = "784-16-10", Epochs = 1, GlobalBatchSize = 128, Workers = 2, Seed = 1, LearningRate = 0.1f,
-            }, steps: 469, threads: 2, groups: 2);
+                Network = "784-16-10", Epochs = 2, GlobalBatchSize = 128, Workers = 2, Seed = 1, LearningRate = 0.1f,
+            }, steps: 2 * 469, threads: 2, groups: 2);
             Assert.Equal(reference, DistTrain.Core.Models.ModelFile.Load(model).Parameters);
+
+            await DashboardShowsTheJobAsync(jobId, runDir);
 
             var jobs = await ProcessRunner.RunAsync("dotnet", [ProcessRunner.ClientDll(), "jobs", "--gateway", gateways], TimeSpan.FromMinutes(1));
             Assert.True(jobs.ExitCode == 0, jobs.ToString());
@@ -81,6 +87,46 @@ public sealed class LocalClusterEndToEndTests
 
         Assert.Empty(Directory.GetFiles(runDir, "*.pid"));
         Directory.Delete(runDir, recursive: true);
+    }
+
+    /// <summary>
+    /// Every silo's dashboard, in headless Chromium: the job is listed; its page has one accuracy
+    /// point per finished epoch and a row per worker; `/metrics` serves our metrics and Orleans'.
+    /// </summary>
+    private static async Task DashboardShowsTheJobAsync(string jobId, string runDir)
+    {
+        await using var browser = await HeadlessBrowser.LaunchAsync();
+        await using var page = await browser.NewPageAsync();
+        var dashboard = $"http://127.0.0.1:{BaseDashboardPort + 1}/";
+        await page.GoToAsync(dashboard);
+        await page.WaitForSelectorAsync($"tr.job[data-job='{jobId}']", new PuppeteerSharp.WaitForSelectorOptions { Timeout = 20_000 });
+        Assert.Equal(2, await page.EvaluateExpressionAsync<int>("document.querySelectorAll('#silos tr.silo').length"));
+
+        await page.GoToAsync($"{dashboard}#/job/{jobId}");
+        await page.WaitForSelectorAsync("#accuracy-chart[data-epoch-points='2']", new PuppeteerSharp.WaitForSelectorOptions { Timeout = 20_000 });
+        await page.WaitForSelectorAsync("#worker-table tr.worker", new PuppeteerSharp.WaitForSelectorOptions { Timeout = 20_000 });
+        var stepPoints = await page.EvaluateExpressionAsync<int>("+document.getElementById('loss-chart').dataset.stepPoints");
+        Assert.True(stepPoints >= 10, $"{stepPoints} points on the loss curve"); // the job's kept curve, step by step
+        var workers = await page.EvaluateExpressionAsync<string[]>(
+            "[...document.querySelectorAll('#worker-table tr.worker')].map(r => r.dataset.shard + ' ' + r.children[1].textContent)");
+        Assert.Equal(2, workers.Length);
+        Assert.Equal(["0", "1"], workers.Select(w => w.Split(' ')[0]));
+        Assert.Equal(2, workers.Select(w => w.Split(' ')[1]).Distinct().Count()); // one worker on each silo
+        Assert.Equal(2, await page.EvaluateExpressionAsync<int>("document.querySelectorAll('#epochs tr.epoch').length"));
+        await page.ScreenshotAsync(Path.Combine(runDir, "dashboard.png"));
+        if (Environment.GetEnvironmentVariable("DISTTRAIN_SCREENSHOT") is { Length: > 0 } keep)
+        {
+            File.Copy(Path.Combine(runDir, "dashboard.png"), keep, overwrite: true);
+        }
+
+        using var http = new HttpClient();
+        var metrics = string.Join("\n", await Task.WhenAll(new[] { 0, 1 }.Select(i => http.GetStringAsync($"http://127.0.0.1:{BaseDashboardPort + i}/metrics"))));
+        Assert.Matches(@"disttrain_steps_total\{[^}]*\} (9[0-9]{2}|[1-9][0-9]{3,})", metrics); // this job's 938 steps, and the submit's
+        Assert.Contains("disttrain_step_phase_duration_milliseconds_count{otel_scope_name=\"DistTrain\",phase=\"transport\"}", metrics);
+        Assert.Matches(@"disttrain_dataplane_bytes_total\{[^}]*direction=""shared_read""\} [1-9]", metrics);
+        Assert.Contains("orleans_", metrics);
+        var orleans = await http.GetAsync($"http://127.0.0.1:{BaseDashboardPort}/orleans/");
+        Assert.True(orleans.IsSuccessStatusCode, $"Orleans Dashboard: {orleans.StatusCode}");
     }
 
     [Fact]

@@ -25,6 +25,7 @@ public sealed class RedisMembershipEndToEndTests
             ["RUN_DIR"] = runDir,
             ["BASE_SILO_PORT"] = $"{BaseSiloPort}",
             ["BASE_GATEWAY_PORT"] = $"{BaseGatewayPort}",
+            ["BASE_DASHBOARD_PORT"] = "18751",
         };
         var script = Path.Combine(TestPaths.RepoRoot, "deploy", "local-cluster.sh");
         ProcessRunner.Result? stop = null;

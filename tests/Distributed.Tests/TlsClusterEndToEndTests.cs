@@ -28,6 +28,7 @@ public sealed class TlsClusterEndToEndTests
             ["RUN_DIR"] = runDir,
             ["BASE_SILO_PORT"] = $"{BaseSiloPort}",
             ["BASE_GATEWAY_PORT"] = $"{BaseGatewayPort}",
+            ["BASE_DASHBOARD_PORT"] = "18771",
             ["DISTTRAIN_TLSPASSWORD"] = Password,
         };
         var script = Path.Combine(TestPaths.RepoRoot, "deploy", "local-cluster.sh");

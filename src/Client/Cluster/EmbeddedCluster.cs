@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 using DistTrain.Contracts;
+using DistTrain.Dashboard;
+using Microsoft.AspNetCore.Builder;
 using DistTrain.Worker.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -30,23 +32,51 @@ public sealed class EmbeddedCluster : IAsyncDisposable
 
     public int GatewayPort { get; }
 
-    /// <summary>Starts a silo on free localhost ports (so it never collides with a local cluster).</summary>
-    public static async Task<EmbeddedCluster> StartAsync(string? dataRoot = null, CancellationToken cancellationToken = default)
+    /// <summary>Starts a silo on free localhost ports (so it never collides with a local cluster),
+    /// serving the dashboard too when <paramref name="dashboard"/> says where.</summary>
+    public static async Task<EmbeddedCluster> StartAsync(string? dataRoot = null, CancellationToken cancellationToken = default, DashboardOptions? dashboard = null)
     {
         var siloPort = FreePort();
         var gatewayPort = FreePort();
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Orleans", LogLevel.Error);
-        builder.Services.AddSingleton<IHostLifetime, CommandOwnedLifetime>(); // Ctrl-C is the console's, not the host's
-        builder.UseOrleans(silo =>
+        IHost host;
+        if (dashboard is null)
         {
-            // A cluster id of its own: it must never join, or be joined by, a real local cluster.
-            silo.UseLocalhostClustering(siloPort, gatewayPort, null, ClusterIdentity.ServiceId, $"embedded-{Environment.ProcessId}");
-            silo.AddDistTrain(dataRoot);
-        });
-        var host = builder.Build();
-        await host.StartAsync(cancellationToken);
+            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+            Configure(builder, _ => { });
+            host = builder.Build();
+        }
+        else
+        {
+            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions());
+            Configure(builder, silo => builder.AddDashboard(silo, dashboard));
+            builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+            var app = builder.Build();
+            app.MapDashboard();
+            host = app;
+        }
+        try
+        {
+            await host.StartAsync(cancellationToken);
+        }
+        catch (IOException e) when (dashboard is not null)
+        {
+            host.Dispose();
+            throw new ArgumentException($"--dashboard-port: cannot listen on {dashboard.Url} ({e.Message})");
+        }
         return new EmbeddedCluster(host, siloPort, gatewayPort);
+
+        void Configure(IHostApplicationBuilder builder, Action<ISiloBuilder> more)
+        {
+            builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Orleans", LogLevel.Error);
+            builder.Services.AddSingleton<IHostLifetime, CommandOwnedLifetime>(); // Ctrl-C is the console's, not the host's
+            builder.UseOrleans(silo =>
+            {
+                // A cluster id of its own: it must never join, or be joined by, a real local cluster.
+                silo.UseLocalhostClustering(siloPort, gatewayPort, null, ClusterIdentity.ServiceId, $"embedded-{Environment.ProcessId}");
+                silo.AddDistTrain(dataRoot);
+                more(silo);
+            });
+        }
     }
 
     public async ValueTask DisposeAsync()

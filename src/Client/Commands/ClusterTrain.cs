@@ -63,7 +63,7 @@ internal static class ClusterTrain
                 dataRoot = Path.GetDirectoryName(full);
                 spec = spec with { Dataset = Path.GetFileName(full) };
             }
-            embedded = await EmbeddedCluster.StartAsync(dataRoot, cancellation);
+            embedded = await EmbeddedCluster.StartAsync(dataRoot, cancellation, mode.Dashboard);
             where = "embedded";
         }
         await using var _ = embedded;
@@ -83,6 +83,12 @@ internal static class ClusterTrain
         {
             Console.WriteLine(json ? $"{{\"jobId\":\"{jobId}\"}}" : jobId);
             return 0;
+        }
+        if (mode.Dashboard is { } web)
+        {
+            Say(json, embedded is null
+                ? "--dashboard: the cluster's silos serve their own dashboards (deploy/local-cluster.sh: http://127.0.0.1:8080+i/); none is started here."
+                : $"Dashboard: {web.Url}#/job/{Uri.EscapeDataString(jobId)} (served while this command runs)");
         }
         Say(json, $"Job {jobId}: training {spec.Network} ({spec.Activation}, {spec.Loss}) on {spec.Dataset} with {spec.Workers} worker grain(s) on the {(where == "embedded" ? "embedded silo" : "cluster at " + where)}: " +
             $"{spec.Epochs} epochs, global batch {spec.GlobalBatchSize}, lr {spec.LearningRate}");
@@ -169,4 +175,5 @@ internal static class ClusterTrain
 
 /// <summary>How `train` and `submit` differ: whether an embedded silo may stand in for a cluster
 /// that does not answer, whether to return once the job is submitted, and the job's id.</summary>
-internal sealed record ClusterTrainMode(bool AllowEmbedded, bool Detach, string? JobId);
+/// <param name="Dashboard">Where the embedded silo serves the dashboard (`train --dashboard`), or null.</param>
+internal sealed record ClusterTrainMode(bool AllowEmbedded, bool Detach, string? JobId, Dashboard.DashboardOptions? Dashboard = null);

@@ -15,6 +15,8 @@ internal static class TrainCommand
         var threads = new Option<int>("--threads") { Description = "Cores for --local training (0 = all).", DefaultValueFactory = _ => 0 };
         var job = new JobSettings();
         var detach = new Option<bool>("--detach") { Description = "Submit to the cluster, print the job id and return (follow it with `watch ID`)." };
+        var dashboard = new Option<bool>("--dashboard") { Description = "Serve the web dashboard from the embedded silo while the job runs (a cluster's silos serve their own)." };
+        var dashboardPort = new Option<int>("--dashboard-port") { Description = "Port of --dashboard, on 127.0.0.1.", DefaultValueFactory = _ => Dashboard.DashboardOptions.DefaultPort };
         var command = new Command("train", "Train a network with data-parallel SGD over worker grains (on the cluster, or an embedded silo when none answers; --local: in this process). Default: 784-16-16-10 on the shipped MNIST.");
         foreach (var option in settings.All)
         {
@@ -27,18 +29,25 @@ internal static class TrainCommand
         command.Options.Add(local);
         command.Options.Add(threads);
         command.Options.Add(detach);
+        command.Options.Add(dashboard);
+        command.Options.Add(dashboardPort);
         ClusterCommandOptions.AddTo(command);
         command.SetAction((parse, cancellation) => UserError.GuardAsync(() =>
         {
             if (parse.GetValue(local))
             {
-                var clusterOnly = job.FirstGiven(parse) ?? (parse.GetValue(detach) ? detach.Name : null)
+                var clusterOnly = job.FirstGiven(parse) ?? (parse.GetValue(detach) ? detach.Name : null) ?? (parse.GetValue(dashboard) ? dashboard.Name : null)
                     ?? (parse.GetResult(ClusterCommandOptions.Gateway) is { Implicit: false } ? "--gateway" : null);
                 UserError.Require(clusterOnly is null, clusterOnly ?? "", "is for training on a cluster; --local trains in this process (use --threads for its cores).");
                 return Task.FromResult(RunLocal(parse, settings, parse.GetValue(threads), cancellation));
             }
             UserError.Require(parse.GetResult(threads) is not { Implicit: false }, "--threads", "is for --local training; on a cluster, --workers sets the parallelism.");
-            return ClusterTrain.RunAsync(parse, settings, job, new ClusterTrainMode(AllowEmbedded: true, parse.GetValue(detach), JobId: null), cancellation);
+            var port = parse.GetValue(dashboardPort);
+            UserError.Require(port is > 0 and <= 65535, "--dashboard-port", $"must be a port from 1 to 65535; got {port}.");
+            UserError.Require(parse.GetValue(dashboard) || parse.GetResult(dashboardPort) is not { Implicit: false }, "--dashboard-port", "needs --dashboard.");
+            UserError.Require(!parse.GetValue(dashboard) || !parse.GetValue(detach), "--dashboard", "is served while the job runs here; it cannot be combined with --detach.");
+            var web = parse.GetValue(dashboard) ? Dashboard.DashboardOptions.Loopback(port) : null;
+            return ClusterTrain.RunAsync(parse, settings, job, new ClusterTrainMode(AllowEmbedded: true, parse.GetValue(detach), JobId: null, web), cancellation);
         }));
         return command;
     }

@@ -30,6 +30,10 @@ public interface IJobGrain : IGrainWithStringKey
     [Alias("GetWeights")]
     Task<WeightsSnapshot> GetWeightsAsync();
 
+    /// <summary>The training loss by step so far (bounded: a long job keeps every k-th step), for the dashboard's curve.</summary>
+    [Alias("GetLossCurve")]
+    Task<LossCurve> GetLossCurveAsync();
+
     /// <summary>Where each worker runs: one entry per shard.</summary>
     [Alias("GetWorkers")]
     Task<IReadOnlyList<WorkerInfo>> GetWorkersAsync();

@@ -31,6 +31,7 @@ public sealed class DataPlaneService : IDisposable
     public DataPlaneService(IOptions<DataPlaneOptions> options, IOptions<ClusterOptions> cluster, ILocalSiloDetails silo, ILogger<DataPlaneService> logger)
         : this(options.Value, $"{cluster.Value.ServiceId}/{cluster.Value.ClusterId}", silo.SiloAddress.ToString(), logger)
     {
+        Telemetry.TrainingMetrics.ObserveDataPlane(() => (_traffic.TcpSent, _traffic.TcpReceived, _traffic.SharedRead));
     }
 
     /// <param name="clusterKey">What a peer must present to be served: the cluster's service and cluster ids.</param>

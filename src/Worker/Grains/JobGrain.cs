@@ -6,6 +6,7 @@ using DistTrain.Core.Training;
 using DistTrain.Worker.Checkpoints;
 using DistTrain.Worker.Data;
 using DistTrain.Worker.DataPlane;
+using DistTrain.Worker.Telemetry;
 using DistTrain.Worker.Training;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -32,6 +33,7 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
 {
     private readonly List<ProgressQueue> _watchers = [];
     private readonly List<EpochSummary> _epochs = [];
+    private readonly LossHistory _curve = new();
     private EpochLoop? _loop;
     private ParameterCheckpoint _lastCheckpoint = new();
     private static readonly long StepPublishInterval = Stopwatch.Frequency / 20;
@@ -82,6 +84,7 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
         }
 
         _status = _status with { Resumes = _status.Resumes + 1 };
+        TrainingMetrics.Recovered("resume");
         logger.LogWarning("Job {JobId}: resuming from its checkpoint after epoch {Epoch} (step {Step}) on {Silo}",
             JobId, _epochs.Count, checkpoint.Parameters.AppliedStep + 1, RuntimeIdentity);
         DelayDeactivation(TimeSpan.FromDays(1));
@@ -163,6 +166,8 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
 
     public Task<IReadOnlyList<WorkerInfo>> GetWorkersAsync() => Task.FromResult(_workers);
 
+    public Task<LossCurve> GetLossCurveAsync() => Task.FromResult(_curve.Snapshot());
+
     public async IAsyncEnumerable<JobProgress> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var channel = new ProgressQueue(); // bounded: a watcher that stops reading cannot make the job buffer every step
@@ -222,14 +227,20 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
         _status = _status with { Groups = groups };
         var cluster = new JobCluster(GrainFactory, dataPlane, JobId, spec, groups, _generation, deadlines.Value, logger)
         {
-            OnStuckRetry = _ => _status = _status with { StuckRetries = _status.StuckRetries + 1 },
+            OnStuckRetry = _ =>
+            {
+                _status = _status with { StuckRetries = _status.StuckRetries + 1 };
+                TrainingMetrics.Recovered("stuck_worker");
+            },
             OnGroupRecovery = (group, e) =>
             {
                 logger.LogWarning("Job {JobId}: worker group {Group} lost ({Error}); setting it up again", JobId, group, e.Message);
+                TrainingMetrics.Recovered("worker_group");
                 _status = _status with { WorkerRecoveries = _status.WorkerRecoveries + 1 };
             },
         };
         var stopping = false;
+        TrainingMetrics.JobStarted();
         try
         {
             await cluster.SetUpAsync(resume, RuntimeIdentity);
@@ -265,6 +276,7 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
                     // A slice lost with its silo: every slice goes back to the end of the last
                     // epoch and the epoch is done again, with the same batches: the same result.
                     _status = _status with { Rollbacks = _status.Rollbacks + 1 };
+                    TrainingMetrics.Recovered("rollback");
                     logger.LogWarning("Job {JobId}: {Error}; rolling back to step {Step} (rollback {Count})",
                         JobId, e.Message, _lastCheckpoint.AppliedStep + 1, _status.Rollbacks);
                     while (true)
@@ -280,6 +292,7 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
                         }
                     }
                     _workers = cluster.Workers;
+                    _curve.TruncateAfter(_lastCheckpoint.AppliedStep + 1);
                     var kept = EpochsIn(_lastCheckpoint, stepsPerEpoch);
                     if (_epochs.Count > kept)
                     {
@@ -342,6 +355,7 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
             }
             // The slices stay: they hold the final weights (`train --out` reads them).
             cluster.Release();
+            TrainingMetrics.JobEnded();
         }
     }
 
@@ -399,10 +413,13 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
         }
     }
 
+    void IEpochObserver.OnStepLoss(long step, double loss) => _curve.Add(step, loss);
+
     async Task IEpochObserver.OnEpochAsync(EpochSummary summary, ParameterCheckpoint state)
     {
         _lastCheckpoint = state;
         _epochs.Add(summary);
+        TrainingMetrics.EpochFinished();
         _status = _status with { Timings = _loop!.Timings.Snapshot(), Traffic = _loop.Traffic.PerStep(), WorkerTimings = _loop.WorkerTimings() };
         Publish(Progress(ProgressKind.Epoch) with
         {

@@ -11,6 +11,9 @@ internal interface IEpochObserver
     /// when a run or an epoch just ended (worth telling watchers at once).</summary>
     void OnSteps(int epoch, long step, double loss, double samplesPerSecond, long version, bool endOfRun);
 
+    /// <summary>Global step <paramref name="step"/> (from 1) had this mean loss: every step, also inside runs.</summary>
+    void OnStepLoss(long step, double loss);
+
     /// <summary>An epoch ended: its summary and the parameters' state at its end (a rollback goes back to it).</summary>
     Task OnEpochAsync(EpochSummary summary, ParameterCheckpoint state);
 }
@@ -100,6 +103,7 @@ internal sealed class EpochLoop(JobCluster cluster, JobSpec spec, int stepsPerEp
             samples += shard.Count;
         }
         totals.Add(epoch, b, samples == 0 ? 0 : sum / samples, samples, h);
+        observer.OnStepLoss(step + h, totals.LastLoss);
         return h;
     }
 
@@ -133,6 +137,7 @@ internal sealed class EpochLoop(JobCluster cluster, JobSpec spec, int stepsPerEp
         {
             var samples = groups.Sum(g => (long)g.Samples[i]);
             totals.Add(epoch, b + i * h, groups.Sum(g => g.LossSums[i]) / Math.Max(1, samples), samples, h);
+            observer.OnStepLoss(step + (long)(i + 1) * h, totals.LastLoss);
         }
         return count * h;
     }

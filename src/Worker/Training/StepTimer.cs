@@ -32,6 +32,8 @@ internal sealed class StepTimer
         _dataPlane += maxFetch + maxSliceFetch;
         _transport += Math.Max(0, stepSeconds - maxCompute - maxCombine - maxUpdate);
         _updateCall += Math.Max(0, stepSeconds - groupPhaseSeconds - maxUpdate);
+        Telemetry.TrainingMetrics.RecordSteps(1, groups.Sum(g => (long)g.SampleCount), stepSeconds, mean, maxCompute - mean, maxCombine,
+            Math.Max(0, stepSeconds - maxCompute - maxCombine - maxUpdate), maxUpdate);
     }
 
     /// <summary>A run of <paramref name="steps"/> steps paced over the data plane, lasting <paramref name="seconds"/>.</summary>
@@ -56,6 +58,9 @@ internal sealed class StepTimer
         // The groups' waits for the weights cover the slices' waits for the gradients and the update.
         _dataPlane += Math.Max(0, maxFetch - maxUpdate);
         _transport += Math.Max(0, seconds - slowest - maxCombine - maxUpdate);
+        var perStep = 1.0 / Math.Max(1, steps);
+        Telemetry.TrainingMetrics.RecordSteps(steps, groups.Sum(g => g.Samples.Sum(n => (long)n)), seconds * perStep, mean * perStep, (slowest - mean) * perStep,
+            maxCombine * perStep, Math.Max(0, seconds - slowest - maxCombine - maxUpdate) * perStep, maxUpdate * perStep);
     }
 
     /// <summary>Over the groups: the slowest worker, the total compute, the workers, the slowest combine and fetch.</summary>

@@ -53,6 +53,31 @@ public sealed class ReportCommandTests : IDisposable
         AssertPng(png, width: 900, height: 540);
     }
 
+    /// <summary>`train --dashboard`: the embedded silo serves the page while the job runs.</summary>
+    [Fact]
+    public async Task TrainDashboard_ServesTheRunningJob_FromTheEmbeddedSilo()
+    {
+        const int port = 18790;
+        string? url = null;
+        var run = ProcessRunner.StartAsync("dotnet", [ProcessRunner.ClientDll(), "train", "--dashboard", "--dashboard-port", $"{port}", "--epochs", "3", "--model", "784-64-10"],
+            startedWhen: line => (url = line.StartsWith("Dashboard: ", StringComparison.Ordinal) ? line.Split(' ')[1] : null) is not null, TimeSpan.FromMinutes(2));
+        await run.Started;
+        Assert.StartsWith($"http://127.0.0.1:{port}/#/job/job-", url);
+        var jobId = url!.Split("#/job/")[1];
+
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+        var jobs = await http.GetStringAsync("api/jobs");
+        Assert.Contains($"\"id\":\"{jobId}\"", jobs);
+        var page = await http.GetStringAsync("");
+        Assert.Contains("/assets/vendor/uplot/uPlot.iife.min.js", page);
+        Assert.True((await http.GetAsync("assets/vendor/uplot/uPlot.iife.min.js")).IsSuccessStatusCode, "uPlot is not served");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await http.GetAsync("assets/../../etc/passwd")).StatusCode);
+
+        var result = await run.Completion;
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("Final test accuracy", result.Output);
+    }
+
     private static void AssertPng(string path, int? width = null, int? height = null)
     {
         var bytes = File.ReadAllBytes(path);
