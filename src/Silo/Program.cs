@@ -13,7 +13,11 @@ SiloSettings settings;
 X509Certificate2? tls;
 try
 {
-    config.AddEnvironmentVariables("DISTTRAIN_").AddCommandLine(args, SiloSettings.Switches);
+    // Later sources win: appsettings.json beside the silo, then in the working folder, then
+    // DISTTRAIN_* variables, then the command line. Keys are the settings' names (SiloPort, …).
+    config.AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+        .AddJsonFile(Path.Combine(Environment.CurrentDirectory, "appsettings.json"), optional: true)
+        .AddEnvironmentVariables("DISTTRAIN_").AddCommandLine(args, SiloSettings.Switches);
     settings = SiloSettings.From(config);
     tls = settings.LoadTls();
 }

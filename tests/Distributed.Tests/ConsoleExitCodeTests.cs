@@ -54,15 +54,46 @@ public sealed class ConsoleExitCodeTests
     [InlineData("--silo-port abc", "--silo-port: 'abc' is not a port")]
     [InlineData("--primary nothere", "--primary: 'nothere' is not an IP address and port")]
     [InlineData("--tls-certificate /no/such.pfx", "TLS certificate '/no/such.pfx' does not exist")]
+    [InlineData("--dashboard-port 70000", "--dashboard-port: '70000' is not a port")]
+    [InlineData("--dashboard-address nowhere", "--dashboard-address: 'nowhere' is not an IP address")]
     public async Task ASiloWithABadSetting_StopsAtStart_InOneLine(string arguments, string message)
     {
-        var silo = Path.Combine(Path.GetDirectoryName(ProcessRunner.ClientDll())!.Replace(Path.Combine("src", "Client"), Path.Combine("src", "Silo")), "DistTrain.Silo.dll");
-        Assert.True(File.Exists(silo), $"{silo} is not built");
-
-        var result = await ProcessRunner.RunAsync("dotnet", [silo, .. arguments.Split(' ')], TimeSpan.FromSeconds(60));
+        var result = await ProcessRunner.RunAsync("dotnet", [SiloDll(), .. arguments.Split(' ')], TimeSpan.FromSeconds(60));
 
         Assert.True(result.ExitCode == 2, result.ToString());
         Assert.Equal($"error: {message}", result.Error.Trim().Split('\n').Single()[..(message.Length + 7)]);
+    }
+
+    /// <summary>appsettings.json in the silo's working folder is read (keys are the settings' names),
+    /// checked like the command line, and a file that is not JSON is named.</summary>
+    [Theory]
+    [InlineData("{ \"SiloPort\": \"abc\" }", "--silo-port: 'abc' is not a port")]
+    [InlineData("{ \"DataPlane\": \"udp\" }", "--data-plane: 'udp' is not auto or tcp")]
+    [InlineData("{ \"SiloPort\": ", "appsettings.json")]
+    public async Task ASiloReadsAppSettingsJson_AndStopsOnABadValueInIt(string json, string message)
+    {
+        var folder = Directory.CreateTempSubdirectory("silo-settings-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(folder, "appsettings.json"), json);
+            var result = await ProcessRunner.RunAsync("dotnet", [SiloDll()], TimeSpan.FromSeconds(60), workingDirectory: folder);
+
+            Assert.True(result.ExitCode == 2, result.ToString());
+            var line = result.Error.Trim().Split('\n').Single();
+            Assert.StartsWith("error: ", line);
+            Assert.Contains(message, line);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static string SiloDll()
+    {
+        var silo = Path.Combine(Path.GetDirectoryName(ProcessRunner.ClientDll())!.Replace(Path.Combine("src", "Client"), Path.Combine("src", "Silo")), "DistTrain.Silo.dll");
+        Assert.True(File.Exists(silo), $"{silo} is not built");
+        return silo;
     }
 
     [Fact]

@@ -6,19 +6,49 @@ namespace DistTrain.Core.Kernels;
 /// <summary>
 /// A matrix product for any CPU and any floating type: each row of C is a sum of rows of op(B)
 /// scaled by A's entries (axpy), and TensorPrimitives vectorizes every axpy with the widest SIMD
-/// available. Transposed B is copied to row-major first so the inner loop is contiguous.
+/// available. Transposed B is copied to row-major first so the inner loop is contiguous, into a
+/// per-thread buffer that only grows: a training step allocates nothing on CPUs without AVX-512 too.
 /// </summary>
 internal static class PortableGemm
 {
+    [ThreadStatic]
+    private static float[]? t_floats;
+
+    [ThreadStatic]
+    private static double[]? t_doubles;
+
+    /// <summary>This thread's scratch of at least <paramref name="length"/> elements.</summary>
+    private static Span<T> Scratch<T>(int length) where T : unmanaged
+    {
+        if (typeof(T) == typeof(float))
+        {
+            if (t_floats is null || t_floats.Length < length)
+            {
+                t_floats = new float[length];
+            }
+            return System.Runtime.InteropServices.MemoryMarshal.Cast<float, T>(t_floats.AsSpan(0, length));
+        }
+        if (typeof(T) == typeof(double))
+        {
+            if (t_doubles is null || t_doubles.Length < length)
+            {
+                t_doubles = new double[length];
+            }
+            return System.Runtime.InteropServices.MemoryMarshal.Cast<double, T>(t_doubles.AsSpan(0, length));
+        }
+        return new T[length]; // other types (Half, …) only in tests
+    }
+
     internal static void Multiply<T>(
         ReadOnlySpan<T> a, bool transposeA, ReadOnlySpan<T> b, bool transposeB, Span<T> c,
         int m, int n, int k, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T[]? transposed = null;
         if (transposeB)
         {
-            transposed = new T[k * n];
+            // Room for k rounded up to 1,024 (as the AVX-512 kernel packs): a layer whose count of
+            // used input columns grows from step to step does not reallocate.
+            var transposed = Scratch<T>((k + 1023) / 1024 * 1024 * n)[..(k * n)];
             Transpose(b, n, k, transposed);
             b = transposed;
         }

@@ -102,9 +102,13 @@ internal static partial class ProcessRunner
     }
 
     public static async Task<Result> RunAsync(string fileName, IEnumerable<string> arguments, TimeSpan timeout,
-        IReadOnlyDictionary<string, string>? environment = null)
+        IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
     {
         var info = StartInfo(fileName, arguments);
+        if (workingDirectory is not null)
+        {
+            info.WorkingDirectory = workingDirectory;
+        }
 
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
