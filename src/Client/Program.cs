@@ -1,6 +1,7 @@
 using System.CommandLine;
 using DistTrain.Client.Cluster;
 using DistTrain.Client.Commands;
+using DistTrain.Client.Config;
 using DistTrain.Client.Output;
 
 ThreadPoolSpin.ApplyIfHostingASilo(args); // before anything starts the thread pool
@@ -10,7 +11,6 @@ var root = new RootCommand("DistTrain: data-parallel neural-network training on 
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(EvaluateCommand.Create());
 root.Subcommands.Add(PredictCommand.Create());
-root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(GraphCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(SubmitCommand.Create());
@@ -18,6 +18,17 @@ root.Subcommands.Add(JobsCommand.Create());
 root.Subcommands.Add(StatusCommand.Create());
 root.Subcommands.Add(WatchCommand.Create());
 root.Subcommands.Add(CancelCommand.Create());
+root.Subcommands.Add(ExportCommand.Create());
+try
+{
+    // Options the config file supplies come after the command's name; what is typed wins.
+    args = ConsoleConfig.Apply(args, root, ConsoleConfig.Find());
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return UserError.ExitCode;
+}
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
 {
