@@ -48,8 +48,9 @@ public sealed class EmbeddedCluster : IAsyncDisposable
         else
         {
             var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions());
+            // No log providers, as in the plain host (DisableDefaults): the console reports errors itself.
+            builder.Logging.ClearProviders();
             Configure(builder, silo => builder.AddDashboard(silo, dashboard));
-            builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
             var app = builder.Build();
             app.MapDashboard();
             host = app;
