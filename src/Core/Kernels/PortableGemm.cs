@@ -11,6 +11,22 @@ namespace DistTrain.Core.Kernels;
 /// </summary>
 internal static class PortableGemm
 {
+    /// <summary>Set by tests to keep float products on the axpy rows (per thread, as <see cref="Gemm.ForcePortable"/>).</summary>
+    [ThreadStatic]
+    internal static bool ForceAxpy;
+
+    /// <summary>The share of exact zeros among <paramref name="values"/> (sampled: every 7th value).</summary>
+    private static double ZeroShare<T>(ReadOnlySpan<T> values) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var zeros = 0;
+        var seen = 0;
+        for (var i = 0; i < values.Length; i += 7, seen++)
+        {
+            zeros += values[i] == T.Zero ? 1 : 0;
+        }
+        return seen == 0 ? 0 : (double)zeros / seen;
+    }
+
     [ThreadStatic]
     private static float[]? t_floats;
 
@@ -51,6 +67,14 @@ internal static class PortableGemm
             var transposed = Scratch<T>((k + 1023) / 1024 * 1024 * n)[..(k * n)];
             Transpose(b, n, k, transposed);
             b = transposed;
+        }
+        // Dense A on an AVX2 CPU: the register-blocked kernel. A mostly zero (MNIST's pixels, ReLU's
+        // zeros) stays on the rows of axpys below, which skip every zero of A.
+        if (typeof(T) == typeof(float) && SgemmAvx2.IsSupported && !ForceAxpy && ZeroShare(a[..(m * k)]) < 0.5)
+        {
+            SgemmAvx2.Multiply(System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(a), transposeA,
+                System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(b), System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(c), m, n, k, accumulate);
+            return;
         }
         for (var i = 0; i < m; i++)
         {

@@ -30,13 +30,19 @@ public class GemmTests
         return c;
     }
 
-    private static void AssertProduct(int m, int n, int k, bool ta, bool tb, bool accumulate, bool portable)
+    private static void AssertProduct(int m, int n, int k, bool ta, bool tb, bool accumulate, bool portable, bool axpy = false, double zeros = 0)
     {
         var a = Random(m * k, m * 1000 + k);
+        var sparse = new Random(m + n + k);
+        for (var i = 0; i < a.Length; i++)
+        {
+            a[i] = sparse.NextDouble() < zeros ? 0 : a[i];
+        }
         var b = Random(k * n, n * 1000 + k + 1);
         var c = Random(m * n, 7);
         var expected = Reference(a, ta, b, tb, c, m, n, k, accumulate);
         Gemm.ForcePortable = portable;
+        PortableGemm.ForceAxpy = axpy;
         try
         {
             Gemm.Multiply<float>(a, ta, b, tb, c, m, n, k, accumulate);
@@ -44,6 +50,7 @@ public class GemmTests
         finally
         {
             Gemm.ForcePortable = false;
+            PortableGemm.ForceAxpy = false;
         }
         for (var i = 0; i < m * n; i++)
         {
@@ -83,6 +90,26 @@ public class GemmTests
                 }
             }
         }
+    }
+
+    /// <summary>The portable path's two float kernels: the axpy rows (forced, or chosen for an A that is
+    /// mostly zeros) and, on AVX2 CPUs, the 6×16 register-blocked one (chosen for a dense A).</summary>
+    [Theory]
+    [MemberData(nameof(Layouts))]
+    public void PortableKernels_MatchScalarOracle_DenseSparseAndAxpy(bool ta, bool tb, bool axpy)
+    {
+        foreach (var m in new[] { 1, 5, 6, 7, 12, 13, 33 })
+        {
+            foreach (var n in new[] { 1, 7, 8, 9, 16, 17, 31, 33, 40 })
+            {
+                foreach (var k in new[] { 1, 5, 37 })
+                {
+                    AssertProduct(m, n, k, ta, tb, accumulate: (m + n + k) % 2 == 0, portable: true, axpy: axpy);
+                    AssertProduct(m, n, k, ta, tb, accumulate: (m + n + k) % 2 == 1, portable: true, axpy: axpy, zeros: 0.8);
+                }
+            }
+        }
+        AssertProduct(256, 256, 300, ta, tb, accumulate: true, portable: true, axpy: axpy);
     }
 
     [Theory]
