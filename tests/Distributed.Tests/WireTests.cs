@@ -19,16 +19,16 @@ public sealed class WireTests(ClusterFixture fixture, ITestOutputHelper output)
         var exact = await Jobs.RunAsync(fixture.Client, Jobs.NewId("fp32"), Spec("fp32"));
         var first = Jobs.NewId("bf16-a");
         var rounded = await Jobs.RunAsync(fixture.Client, first, Spec("bf16"));
-        output.WriteLine($"fp32: {exact.FinalTestAccuracy:P2}, bf16: {rounded.FinalTestAccuracy:P2}");
+        // A rollback resets the groups' error feedback (it is not in the checkpoint): a bf16 job rolled
+        // back differs from an uninterrupted one. Printed, so that a figure off the usual can be traced.
+        output.WriteLine($"fp32: {exact.FinalTestAccuracy:P2}, bf16: {rounded.FinalTestAccuracy:P2}; bf16 rollbacks {rounded.Rollbacks}, " +
+            $"group recoveries {rounded.WorkerRecoveries}, stuck-worker retries {rounded.StuckRetries} ({rounded.LastRecovery})");
 
         Assert.Equal(JobState.Completed, rounded.State);
         Assert.Equal(3, rounded.Groups);
         Assert.True(rounded.FinalTestAccuracy >= 0.85, $"bf16: test accuracy {rounded.FinalTestAccuracy:P2} < 85%");
-        // Within 3 points on these 1,000 test images. Usually 89.20 % against fp32's 89.50 %, but on
-        // 2026-12-02 (an AVX2-only machine) two of about twelve runs of this test gave 87.40 %: bf16
-        // training is then not bit-identical across processes, a fault not found yet (see the README,
-        // "Things to know"); 30-step runs in one process stay identical (below).
-        Assert.True(Math.Abs(rounded.FinalTestAccuracy!.Value - exact.FinalTestAccuracy!.Value) <= 0.03,
+        // Within 2 points on these 1,000 test images (89.00 % against 89.50 % on an AVX2 machine).
+        Assert.True(Math.Abs(rounded.FinalTestAccuracy!.Value - exact.FinalTestAccuracy!.Value) <= 0.02,
             $"bf16 {rounded.FinalTestAccuracy:P2} against fp32 {exact.FinalTestAccuracy:P2}");
 
         // Every replica computed with the published (rounded) weights: they are bfloat16 values.

@@ -37,6 +37,10 @@ internal static class StatusView
         {
             grid.AddRow("Survived", $"{status.WorkerRecoveries} lost worker group(s), {status.Rollbacks} rollback(s) to an epoch's end, " +
                 $"{status.Resumes} resume(s) from a checkpoint, {status.StuckRetries} step(s) asked again after a worker missed its deadline");
+            if (status.LastRecovery is { } last)
+            {
+                grid.AddRow("Last recovery", Markup.Escape(last));
+            }
         }
         if (status.Groups > 0)
         {

@@ -68,6 +68,9 @@ public sealed record JobStatus
     /// <summary>Steps asked again (or epochs redone) because a worker missed its step deadline.</summary>
     [Id(23)] public int StuckRetries { get; init; }
 
+    /// <summary>Why the job last rolled back, recovered a group or asked a step again (one sentence), or null.</summary>
+    [Id(24)] public string? LastRecovery { get; init; }
+
     public double? FinalTestAccuracy => Epochs.Count > 0 ? Epochs[^1].TestAccuracy : null;
 }
 

@@ -76,7 +76,12 @@ public abstract unsafe class Segment : IDisposable
 
     private TagSignal? _signal;
 
-    private TagSignal Signal => _signal ??= new TagSignal(() => Tag, Name);
+    // Created by the first waiter, atomically: two readers of this process that start waiting at
+    // once (three groups reading one slice's weights) must share one signal. With `??=` each could
+    // make its own, and the one that lost the assignment was never woken: its wait timed out (10 s),
+    // the job rolled back at its first run, and a --wire bf16 job, whose error feedback a rollback
+    // resets, ended with other weights than an uninterrupted run (WireTests, 2026-12-02).
+    private TagSignal Signal => _signal ?? Interlocked.CompareExchange(ref _signal, new TagSignal(() => Tag, Name), null) ?? _signal;
 
     /// <summary>Marks the floats as holding <paramref name="tag"/>: call after writing them. Wakes
     /// the readers of this process waiting for it (a TCP request, a slice beside its group).</summary>

@@ -227,16 +227,16 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
         _status = _status with { Groups = groups };
         var cluster = new JobCluster(GrainFactory, dataPlane, JobId, spec, groups, _generation, deadlines.Value, logger)
         {
-            OnStuckRetry = _ =>
+            OnStuckRetry = stuck =>
             {
-                _status = _status with { StuckRetries = _status.StuckRetries + 1 };
+                _status = _status with { StuckRetries = _status.StuckRetries + 1, LastRecovery = ErrorText.OneSentence($"asked again: {stuck.Message}") };
                 TrainingMetrics.Recovered("stuck_worker");
             },
             OnGroupRecovery = (group, e) =>
             {
                 logger.LogWarning("Job {JobId}: worker group {Group} lost ({Error}); setting it up again", JobId, group, e.Message);
                 TrainingMetrics.Recovered("worker_group");
-                _status = _status with { WorkerRecoveries = _status.WorkerRecoveries + 1 };
+                _status = _status with { WorkerRecoveries = _status.WorkerRecoveries + 1, LastRecovery = ErrorText.OneSentence($"group {group} set up again: {e.Message}") };
             },
         };
         var stopping = false;
@@ -275,7 +275,7 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
                 {
                     // A slice lost with its silo: every slice goes back to the end of the last
                     // epoch and the epoch is done again, with the same batches: the same result.
-                    _status = _status with { Rollbacks = _status.Rollbacks + 1 };
+                    _status = _status with { Rollbacks = _status.Rollbacks + 1, LastRecovery = ErrorText.OneSentence($"rolled back: {e.Message}") };
                     TrainingMetrics.Recovered("rollback");
                     logger.LogWarning("Job {JobId}: {Error}; rolling back to step {Step} (rollback {Count})",
                         JobId, e.Message, _lastCheckpoint.AppliedStep + 1, _status.Rollbacks);
