@@ -27,6 +27,7 @@ internal static class DashboardEndpoints
         app.MapGet("/assets/{**path}", (string path) => Assets.Serve(path));
         app.MapGet("/api/jobs", ListJobsAsync);
         app.MapGet("/api/jobs/{id}", JobAsync);
+        app.MapGet("/api/jobs/{id}/curve", CurveAsync);
         app.MapGet("/api/jobs/{id}/events", EventsAsync);
         app.MapGet("/api/silos", SilosAsync);
     }
@@ -61,9 +62,15 @@ internal static class DashboardEndpoints
             return Results.NotFound(new { error = $"no job {id}" });
         }
         var workers = await job.GetWorkersAsync();
-        var curve = await job.GetLossCurveAsync();
-        return Results.Json(new { status, workers, curve }, Json);
+        return Results.Json(new { status, workers }, Json);
     }
+
+    /// <summary>The loss curve the job kept so far (up to 4,096 points): read once by a page, which
+    /// then follows the events, rather than with every refresh of the status.</summary>
+    private static async Task<IResult> CurveAsync(string id, IGrainFactory grains) =>
+        JobIds.Check(id) is { } bad
+            ? Results.BadRequest(new { error = $"job id: {bad}" })
+            : Results.Json(await grains.GetGrain<IJobGrain>(id).GetLossCurveAsync(), Json);
 
     /// <summary>The job's progress as server-sent events: the finished epochs first, then each step
     /// and epoch as it happens, then the end (the watch is the console's: bounded, steps coalesce).</summary>

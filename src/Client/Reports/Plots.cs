@@ -26,9 +26,9 @@ internal static class Plots
         plot.Title(title);
         plot.XLabel("step");
         plot.YLabel("training loss");
-        if (history.Steps.Count > 0)
+        if (history.Losses.Steps.Count > 0)
         {
-            var steps = plot.Add.ScatterLine(history.Steps.Select(s => (double)s.Step).ToArray(), history.Steps.Select(s => s.Loss).ToArray());
+            var steps = plot.Add.ScatterLine(history.Losses.Steps.Select(s => (double)s).ToArray(), history.Losses.Values.ToArray());
             steps.LegendText = "loss per step";
             steps.LineWidth = 1;
         }

@@ -82,7 +82,7 @@ async function jobPage(id) {
   const first = await refresh();
   perEpoch = Math.max(1, first.stepsPerEpoch);
   // The steps so far (the job keeps a bounded curve); the events carry on from there.
-  const { curve } = await getJson(`/api/jobs/${encodeURIComponent(id)}`);
+  const curve = await getJson(`/api/jobs/${encodeURIComponent(id)}/curve`);
   steps[0].push(...curve.steps); steps[1].push(...curve.losses);
   redraw();
   const events = new EventSource(`/api/jobs/${encodeURIComponent(id)}/events`);
