@@ -60,7 +60,7 @@ public sealed class ReportCommandTests : IDisposable
         const int port = 18790;
         string? url = null;
         var run = ProcessRunner.StartAsync("dotnet", [ProcessRunner.ClientDll(), "train", "--dashboard", "--dashboard-port", $"{port}", "--epochs", "3", "--model", "784-64-10"],
-            startedWhen: line => (url = line.StartsWith("Dashboard: ", StringComparison.Ordinal) ? line.Split(' ')[1] : null) is not null, TimeSpan.FromMinutes(2));
+            startedWhen: line => (url ??= line.StartsWith("Dashboard: ", StringComparison.Ordinal) ? line.Split(' ')[1] : null) is not null, TimeSpan.FromMinutes(2));
         await run.Started;
         Assert.StartsWith($"http://127.0.0.1:{port}/#/job/job-", url);
         var jobId = url!.Split("#/job/")[1];
