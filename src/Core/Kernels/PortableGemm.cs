@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 
 namespace DistTrain.Core.Kernels;
 
@@ -42,7 +43,7 @@ internal static class PortableGemm
             {
                 t_floats = new float[length];
             }
-            return System.Runtime.InteropServices.MemoryMarshal.Cast<float, T>(t_floats.AsSpan(0, length));
+            return MemoryMarshal.Cast<float, T>(t_floats.AsSpan(0, length));
         }
         if (typeof(T) == typeof(double))
         {
@@ -50,7 +51,7 @@ internal static class PortableGemm
             {
                 t_doubles = new double[length];
             }
-            return System.Runtime.InteropServices.MemoryMarshal.Cast<double, T>(t_doubles.AsSpan(0, length));
+            return MemoryMarshal.Cast<double, T>(t_doubles.AsSpan(0, length));
         }
         return new T[length]; // other types (Half, …) only in tests
     }
@@ -60,6 +61,13 @@ internal static class PortableGemm
         int m, int n, int k, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        // Float on an AVX2 CPU: the packed kernels, which read either layout of B and skip A's zeros.
+        if (typeof(T) == typeof(float) && SgemmAvx2.IsSupported && !ForceAxpy)
+        {
+            SgemmAvx2.Multiply(MemoryMarshal.Cast<T, float>(a), transposeA, MemoryMarshal.Cast<T, float>(b), transposeB,
+                MemoryMarshal.Cast<T, float>(c), m, n, k, accumulate, ZeroShare(a[..(m * k)]));
+            return;
+        }
         if (transposeB)
         {
             // Room for k rounded up to 1,024 (as the AVX-512 kernel packs): a layer whose count of
@@ -67,14 +75,6 @@ internal static class PortableGemm
             var transposed = Scratch<T>((k + 1023) / 1024 * 1024 * n)[..(k * n)];
             Transpose(b, n, k, transposed);
             b = transposed;
-        }
-        // Dense A on an AVX2 CPU: the register-blocked kernel. A mostly zero (MNIST's pixels, ReLU's
-        // zeros) stays on the rows of axpys below, which skip every zero of A.
-        if (typeof(T) == typeof(float) && SgemmAvx2.IsSupported && !ForceAxpy && ZeroShare(a[..(m * k)]) < 0.5)
-        {
-            SgemmAvx2.Multiply(System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(a), transposeA,
-                System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(b), System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(c), m, n, k, accumulate);
-            return;
         }
         for (var i = 0; i < m; i++)
         {

@@ -30,19 +30,24 @@ public class GemmTests
         return c;
     }
 
-    private static void AssertProduct(int m, int n, int k, bool ta, bool tb, bool accumulate, bool portable, bool axpy = false, double zeros = 0)
+    private static float[] WithZeros(float[] values, double zeros, int seed)
     {
-        var a = Random(m * k, m * 1000 + k);
-        var sparse = new Random(m + n + k);
-        for (var i = 0; i < a.Length; i++)
+        var sparse = new Random(seed);
+        for (var i = 0; i < values.Length; i++)
         {
-            a[i] = sparse.NextDouble() < zeros ? 0 : a[i];
+            values[i] = sparse.NextDouble() < zeros ? 0 : values[i];
         }
-        var b = Random(k * n, n * 1000 + k + 1);
-        var c = Random(m * n, 7);
-        var expected = Reference(a, ta, b, tb, c, m, n, k, accumulate);
+        return values;
+    }
+
+    /// <summary>C after the product on the chosen path (portable: not AVX-512; axpy: the portable
+    /// rows; sparse: on AVX2, force the gathering loop or the dense one).</summary>
+    private static float[] Product(float[] a, bool ta, float[] b, bool tb, float[] c0, int m, int n, int k, bool accumulate, bool portable, bool axpy = false, bool? sparse = null)
+    {
+        var c = (float[])c0.Clone();
         Gemm.ForcePortable = portable;
         PortableGemm.ForceAxpy = axpy;
+        SgemmAvx2.ForceSparse = sparse;
         try
         {
             Gemm.Multiply<float>(a, ta, b, tb, c, m, n, k, accumulate);
@@ -51,7 +56,18 @@ public class GemmTests
         {
             Gemm.ForcePortable = false;
             PortableGemm.ForceAxpy = false;
+            SgemmAvx2.ForceSparse = null;
         }
+        return c;
+    }
+
+    private static void AssertProduct(int m, int n, int k, bool ta, bool tb, bool accumulate, bool portable, bool axpy = false, double zeros = 0, bool? sparse = null)
+    {
+        var a = WithZeros(Random(m * k, m * 1000 + k), zeros, m + n + k);
+        var b = Random(k * n, n * 1000 + k + 1);
+        var c0 = Random(m * n, 7);
+        var expected = Reference(a, ta, b, tb, c0, m, n, k, accumulate);
+        var c = Product(a, ta, b, tb, c0, m, n, k, accumulate, portable, axpy, sparse);
         for (var i = 0; i < m * n; i++)
         {
             Assert.True(Math.Abs(c[i] - expected[i]) <= 1e-4 * (1 + Math.Abs(expected[i])),
@@ -110,6 +126,68 @@ public class GemmTests
             }
         }
         AssertProduct(256, 256, 300, ta, tb, accumulate: true, portable: true, axpy: axpy);
+    }
+
+    public static TheoryData<bool, bool, bool> Avx2Loops()
+    {
+        var data = new TheoryData<bool, bool, bool>();
+        foreach (var ta in new[] { false, true })
+        {
+            foreach (var tb in new[] { false, true })
+            {
+                foreach (var sparse in new[] { false, true })
+                {
+                    data.Add(ta, tb, sparse);
+                }
+            }
+        }
+        return data;
+    }
+
+    /// <summary>The AVX2 kernel's two loops over packed B, each forced: the dense 6×16 one and the one
+    /// that gathers A's nonzeros (4 panels at once, then single panels), over every row, column and
+    /// depth tail, dense and 80% zeros. (Without AVX2 both run the portable rows.)</summary>
+    [Theory]
+    [MemberData(nameof(Avx2Loops))]
+    public void Avx2Loops_MatchScalarOracle(bool ta, bool tb, bool sparse)
+    {
+        foreach (var m in new[] { 1, 5, 6, 7, 13 })
+        {
+            foreach (var n in new[] { 1, 10, 16, 17, 63, 64, 65, 130 })
+            {
+                foreach (var k in new[] { 1, 7, 8, 9, 37 })
+                {
+                    AssertProduct(m, n, k, ta, tb, accumulate: (m + n + k) % 2 == 0, portable: true, sparse: sparse);
+                    AssertProduct(m, n, k, ta, tb, accumulate: (m + n + k) % 2 == 1, portable: true, zeros: 0.8, sparse: sparse);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Which loop ran, and how many rows were multiplied together, must not change a bit of a row's
+    /// result: a worker's shard and a replica of the single-process trainer multiply the same rows in
+    /// batches of other sizes, and the choice of loop follows the share of zeros of the whole batch.
+    /// </summary>
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    public void Avx2Loops_GiveTheSameBits_WhicheverLoopAndHoweverManyRows(bool tb, bool accumulate)
+    {
+        const int m = 45, n = 130, k = 83, rows = 13;
+        foreach (var zeros in new[] { 0.0, 0.5, 0.8 })
+        {
+            var a = WithZeros(Random(m * k, 11), zeros, 12);
+            var b = Random(k * n, 13);
+            var c0 = Random(m * n, 14);
+            var dense = Product(a, false, b, tb, c0, m, n, k, accumulate, portable: true, sparse: false);
+            var gathered = Product(a, false, b, tb, c0, m, n, k, accumulate, portable: true, sparse: true);
+            Assert.Equal(dense, gathered);
+            var firstRows = Product(a[..(rows * k)], false, b, tb, c0[..(rows * n)], rows, n, k, accumulate, portable: true, sparse: zeros > 0.6);
+            Assert.Equal(dense[..(rows * n)], firstRows);
+        }
     }
 
     [Theory]
