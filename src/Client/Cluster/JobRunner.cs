@@ -46,11 +46,33 @@ public sealed class JobRunner(IClusterClient client)
     /// <summary>
     /// Streams the progress of an existing job until it finishes; returns its final status. When the
     /// silo running the job goes away, it calls again until membership has noticed: the call activates
-    /// the job on a live silo, which resumes it from its checkpoint (if the cluster keeps them).
+    /// the job on a live silo, which resumes it from its checkpoint (if the cluster keeps them). A watch
+    /// that falls silent while the job moves on (its gateway died) is attached again (see
+    /// <see cref="WatchPatience"/>). Either way the new watch replays the finished epochs first; each
+    /// epoch reaches <paramref name="onProgress"/> once.
     /// </summary>
-    public static async Task<JobStatus> FollowAsync(IJobGrain job, Action<JobProgress>? onProgress, CancellationToken cancellationToken = default)
+    public static async Task<JobStatus> FollowAsync(IJobGrain job, Action<JobProgress>? onProgress, CancellationToken cancellationToken = default,
+        WatchPatience? patience = null)
     {
+        patience ??= WatchPatience.Default;
         var lostSince = (DateTime?)null;
+        var shownEpochs = 0;
+        var lastStep = -1L;
+        void Deliver(JobProgress progress)
+        {
+            lostSince = null; // reached it: patience starts afresh at the next loss
+            lastStep = progress.Step;
+            if (progress.Kind == ProgressKind.Epoch)
+            {
+                if (progress.Epoch <= shownEpochs)
+                {
+                    return; // replayed by a watch attached again
+                }
+                shownEpochs = progress.Epoch;
+            }
+            onProgress?.Invoke(progress);
+        }
+
         while (true)
         {
             try
@@ -62,27 +84,93 @@ public sealed class JobRunner(IClusterClient client)
                 {
                     throw new JobLostException(job.GetPrimaryKeyString());
                 }
-                await foreach (var progress in job.WatchAsync(cancellationToken).WithCancellation(cancellationToken))
-                {
-                    lostSince = null; // reached it: patience starts afresh at the next loss
-                    onProgress?.Invoke(progress);
-                    if (progress.Kind == ProgressKind.Finished)
-                    {
-                        break;
-                    }
-                }
-
+                await WatchOnceAsync(job, Deliver, () => lastStep, patience, cancellationToken);
                 return await job.GetStatusAsync();
             }
             catch (Exception) when (cancellationToken.IsCancellationRequested)
             {
                 throw new OperationCanceledException(cancellationToken); // the caller cancels the job on the cluster
             }
-            catch (Exception e) when (IsSiloLoss(e) && DateTime.UtcNow - (lostSince ??= DateTime.UtcNow) < SiloLossPatience)
+            catch (Exception e) when ((IsSiloLoss(e) || e is WatchStalledException) && DateTime.UtcNow - (lostSince ??= DateTime.UtcNow) < SiloLossPatience)
             {
-                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+                await Task.Delay(e is WatchStalledException ? TimeSpan.FromMilliseconds(200) : TimeSpan.FromSeconds(1), cancellationToken);
             }
         }
+    }
+
+    /// <summary>One watch of the job, until its Finished event or its end; throws
+    /// <see cref="WatchStalledException"/> when it falls silent while the job does not.</summary>
+    private static async Task WatchOnceAsync(IJobGrain job, Action<JobProgress> deliver, Func<long> lastStep, WatchPatience patience, CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var watch = job.WatchAsync(stop.Token).GetAsyncEnumerator(stop.Token);
+        Task<bool>? pending = null;
+        try
+        {
+            while (true)
+            {
+                pending = watch.MoveNextAsync().AsTask();
+                bool more;
+                while (true)
+                {
+                    try
+                    {
+                        more = await pending.WaitAsync(patience.Silence, cancellationToken);
+                        break;
+                    }
+                    catch (TimeoutException) when (!pending.IsCompleted)
+                    {
+                        if (await StallOfAsync(job, lastStep(), patience, cancellationToken) is { } stall)
+                        {
+                            throw new WatchStalledException(stall);
+                        }
+                    }
+                }
+                pending = null;
+                if (!more)
+                {
+                    return;
+                }
+                deliver(watch.Current);
+                if (watch.Current.Kind == ProgressKind.Finished)
+                {
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+            if (pending is null)
+            {
+                await watch.DisposeAsync();
+            }
+            else
+            {
+                // Abandoned while a call for the next event hangs on a dead gateway: disposing now
+                // would wait for it too. Its failure, when Orleans times it out, is of no interest.
+                _ = pending.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+            }
+        }
+    }
+
+    /// <summary>Why a watch silent for <see cref="WatchPatience.Silence"/> is lost, or null when the job is just quiet.</summary>
+    private static async Task<string?> StallOfAsync(IJobGrain job, long lastStep, WatchPatience patience, CancellationToken cancellationToken)
+    {
+        JobStatus status;
+        try
+        {
+            status = await job.GetStatusAsync().WaitAsync(patience.ProbeTimeout, cancellationToken);
+        }
+        catch (Exception e) when (e is TimeoutException || IsSiloLoss(e))
+        {
+            return $"the job did not answer within {patience.ProbeTimeout.TotalSeconds:0.#} s";
+        }
+        if (status.State.IsFinished())
+        {
+            return $"the job ended ({status.State}) and its watch did not say so";
+        }
+        return status.Step > lastStep ? $"the job is at step {status.Step} and its watch stopped at {lastStep}" : null;
     }
 
     /// <summary>What a call to a job whose silo is going away fails with: Orleans' messaging errors, a
