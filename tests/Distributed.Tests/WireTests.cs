@@ -8,9 +8,12 @@ namespace DistTrain.Distributed.Tests;
 [Collection(ClusterCollection.Name)]
 public sealed class WireTests(ClusterFixture fixture, ITestOutputHelper output)
 {
+    // Plain SGD: with momentum 0.9 at lr 0.1 the 2-epoch accuracy on 1,000 test images swings by 3
+    // points between seeds for fp32 itself (86.6 – 89.5 %, seeds 7 – 10), and a kernel's rounding
+    // moved one seed's bf16 run by as much; what is compared would be that noise.
     private static JobSpec Spec(string wire) => Jobs.Small(workers: 3) with
     {
-        Network = "784-32-10", Epochs = 2, TrainLimit = 6000, TestLimit = 1000, GlobalBatchSize = 48, Wire = wire,
+        Network = "784-32-10", Epochs = 2, TrainLimit = 6000, TestLimit = 1000, GlobalBatchSize = 48, Momentum = 0, Wire = wire,
     };
 
     [Fact]
@@ -27,9 +30,12 @@ public sealed class WireTests(ClusterFixture fixture, ITestOutputHelper output)
         Assert.Equal(JobState.Completed, rounded.State);
         Assert.Equal(3, rounded.Groups);
         Assert.True(rounded.FinalTestAccuracy >= 0.85, $"bf16: test accuracy {rounded.FinalTestAccuracy:P2} < 85%");
-        // Within 2 points on these 1,000 test images (89.00 % against 89.50 % on an AVX2 machine).
-        Assert.True(Math.Abs(rounded.FinalTestAccuracy!.Value - exact.FinalTestAccuracy!.Value) <= 0.02,
+        // Within a point on these 1,000 test images, and within 2 % in training loss (86.30 % both, loss
+        // 0.3875 against 0.3874 on an AVX2 machine; seeds 1 – 3 within 0.1 point).
+        Assert.True(Math.Abs(rounded.FinalTestAccuracy!.Value - exact.FinalTestAccuracy!.Value) <= 0.01,
             $"bf16 {rounded.FinalTestAccuracy:P2} against fp32 {exact.FinalTestAccuracy:P2}");
+        Assert.True(Math.Abs(rounded.Epochs[^1].TrainLoss - exact.Epochs[^1].TrainLoss) <= 0.02 * exact.Epochs[^1].TrainLoss,
+            $"bf16 train loss {rounded.Epochs[^1].TrainLoss:F4} against fp32 {exact.Epochs[^1].TrainLoss:F4}");
 
         // Every replica computed with the published (rounded) weights: they are bfloat16 values.
         var weights = await Jobs.WeightsAsync(fixture.Client, first);

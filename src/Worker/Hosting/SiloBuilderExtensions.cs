@@ -32,6 +32,13 @@ public static class SiloBuilderExtensions
         builder.Services.AddOptions<Training.StepDeadlineOptions>();
         builder.AddPlacementDirector<ShardSpreadPlacement, ShardSpreadPlacementDirector>();
         builder.AddIncomingGrainCallFilter<Security.ClientCallFilter>();
+        // Orleans' default directory deactivates every activation whose entry lived in a dead silo's
+        // partition, wherever that activation runs: a silo that held nothing of a job took the job's
+        // groups on other silos down with it, and the job rolled back an epoch. The distributed
+        // directory hands a dead silo's ranges over by asking the live silos what they host.
+#pragma warning disable ORLEANSEXP003 // evaluated here; see the README's failure model
+        builder.AddDistributedGrainDirectory();
+#pragma warning restore ORLEANSEXP003
         return builder;
     }
 }
