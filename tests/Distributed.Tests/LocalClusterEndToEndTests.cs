@@ -78,6 +78,8 @@ public sealed class LocalClusterEndToEndTests
 
             var status = await ProcessRunner.RunAsync("bash", [script, "status"], TimeSpan.FromSeconds(30), environment);
             Assert.Equal(2, status.Output.Split('\n').Count(l => l.Contains("running")));
+
+            await LosingThePrimary_FailsAJobOnTheOtherSilo_SayingWhyAsync(runDir);
         }
         finally
         {
@@ -87,6 +89,45 @@ public sealed class LocalClusterEndToEndTests
 
         Assert.Empty(Directory.GetFiles(runDir, "*.pid"));
         Directory.Delete(runDir, recursive: true);
+    }
+
+    /// <summary>
+    /// Last, as it breaks the cluster: silo 0 of a localhost cluster holds the membership table. A job
+    /// on silo 1 that loses it cannot recover (no silo can be declared dead), and must fail within
+    /// seconds saying so, not wait out Orleans' 2-minute response timeout and roll back again.
+    /// </summary>
+    private static async Task LosingThePrimary_FailsAJobOnTheOtherSilo_SayingWhyAsync(string runDir)
+    {
+        var second = $"localhost:{BaseGatewayPort + 1}";
+        string? jobId = null;
+        for (var attempt = 0; attempt < 8 && jobId is null; attempt++)
+        {
+            // Wherever Orleans places the job grain: one on silo 1 is wanted, one on silo 0 is cancelled.
+            var id = $"e2e-primary-{attempt}";
+            var submit = await ProcessRunner.RunAsync("dotnet",
+                [ProcessRunner.ClientDll(), "submit", "--gateway", second, "--id", id, "--model", "784-16-10", "--workers", "2", "--epochs", "60", "--batch", "50"],
+                TimeSpan.FromMinutes(1));
+            Assert.True(submit.ExitCode == 0, submit.ToString());
+            var where = await ProcessRunner.RunAsync("dotnet", [ProcessRunner.ClientDll(), "status", id, "--gateway", second], TimeSpan.FromMinutes(1));
+            if (where.Output.Contains($"Silo        S127.0.0.1:{BaseSiloPort + 1}:", StringComparison.Ordinal))
+            {
+                jobId = id;
+            }
+            else
+            {
+                await ProcessRunner.RunAsync("dotnet", [ProcessRunner.ClientDll(), "cancel", id, "--gateway", second], TimeSpan.FromMinutes(1));
+            }
+        }
+        Assert.NotNull(jobId);
+
+        System.Diagnostics.Process.GetProcessById(int.Parse(File.ReadAllText(Path.Combine(runDir, "silo-0.pid")).Trim())).Kill();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var watch = await ProcessRunner.RunAsync("dotnet", [ProcessRunner.ClientDll(), "watch", jobId, "--gateway", second], TimeSpan.FromMinutes(2));
+
+        Assert.True(watch.ExitCode == 1, watch.ToString()); // a failed job
+        Assert.Contains("primary silo", watch.Output);
+        Assert.Contains("--redis", watch.Output);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"the job took {clock.Elapsed} to fail");
     }
 
     /// <summary>

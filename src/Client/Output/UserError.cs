@@ -30,9 +30,21 @@ internal static class UserError
         {
             // The cluster failed us (a silo died and stayed unreachable, a call timed out): say so in
             // one line, with the exit code of an unreachable cluster.
-            await Console.Error.WriteLineAsync($"error: the cluster did not answer: {e.Message.Split('\n')[0].Trim()}");
+            await Console.Error.WriteLineAsync($"error: the cluster did not answer: {Unanswered(e)}");
             return ClusterUnreachableExitCode;
         }
+    }
+
+    /// <summary>Why the cluster did not answer, in one sentence: Orleans' "Exception while sending
+    /// message: …ConnectionFailedException: Unable to connect to endpoint S…" names the silo that is gone.</summary>
+    internal static string Unanswered(Exception e)
+    {
+        var message = e.Message.Split('\n')[0].Trim();
+        var gone = System.Text.RegularExpressions.Regex.Match(message, @"Unable to connect to (?:endpoint )?S(?<address>[0-9.]+:\d+):\d+");
+        return gone.Success
+            ? $"silo {gone.Groups["address"].Value} is gone and calls kept needing it (if it was a localhost cluster's primary, the silo started " +
+              "without --primary, the cluster cannot recover without it: restart the cluster, or run the silos with --redis)"
+            : message;
     }
 
     public static int Guard(Func<int> action) => GuardAsync(() => Task.FromResult(action())).GetAwaiter().GetResult();

@@ -28,7 +28,7 @@ namespace DistTrain.Worker.Grains;
 /// </remarks>
 [Reentrant]
 public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints, DataPlaneService dataPlane, IHostApplicationLifetime silo,
-    Microsoft.Extensions.Options.IOptions<StepDeadlineOptions> deadlines, ILogger<JobGrain> logger)
+    Microsoft.Extensions.Options.IOptions<StepDeadlineOptions> deadlines, MembershipPrimary primary, ILogger<JobGrain> logger)
     : Grain, IJobGrain, IEpochObserver
 {
     private readonly List<ProgressQueue> _watchers = [];
@@ -273,6 +273,10 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
                 }
                 catch (Exception e) when (e is ParameterSliceLostException or JobRollbackException && _status.Rollbacks < MaxRollbacks)
                 {
+                    if (await primary.IsGoneAsync(TimeSpan.FromSeconds(2)))
+                    {
+                        throw new MembershipPrimaryLostException(primary.Describe(e.Message), e);
+                    }
                     // A slice lost with its silo: every slice goes back to the end of the last
                     // epoch and the epoch is done again, with the same batches: the same result.
                     _status = _status with { Rollbacks = _status.Rollbacks + 1, LastRecovery = ErrorText.OneSentence($"rolled back: {e.Message}") };

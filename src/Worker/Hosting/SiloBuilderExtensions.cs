@@ -30,6 +30,7 @@ public static class SiloBuilderExtensions
         });
         builder.Services.AddSingleton<DatasetCache>();
         builder.Services.AddOptions<Training.StepDeadlineOptions>();
+        builder.Services.AddSingleton<Training.MembershipPrimary>();
         builder.AddPlacementDirector<ShardSpreadPlacement, ShardSpreadPlacementDirector>();
         builder.AddIncomingGrainCallFilter<Security.ClientCallFilter>();
         // Orleans' default directory deactivates every activation whose entry lived in a dead silo's

@@ -192,6 +192,24 @@ internal sealed class JobCluster(IGrainFactory grains, DataPlane.DataPlaneServic
     /// lost, a block that never came) is thrown as it is; the job rolls back to the last epoch.
     /// </summary>
     /// <param name="count">Steps in the run, or rounds of <paramref name="localSteps"/> local steps each.</param>
+    /// <summary>How long the other calls of a run may take to report their own failure once one has failed.</summary>
+    private static readonly TimeSpan FailureGrace = TimeSpan.FromSeconds(2);
+
+    /// <summary>Completes when one of <paramref name="calls"/> fails, or all have succeeded.</summary>
+    private static async Task FirstFailureAsync(Task[] calls)
+    {
+        var pending = calls.ToList();
+        while (pending.Count > 0)
+        {
+            var done = await Task.WhenAny(pending);
+            if (!done.IsCompletedSuccessfully)
+            {
+                return;
+            }
+            pending.Remove(done);
+        }
+    }
+
     public async Task<(GroupRunResult[] Groups, SliceWeights[] Slices)> RunAsync(int epoch, int stepInEpoch, long step, int count, int localSteps)
     {
         var run = new GroupRun
@@ -210,20 +228,29 @@ internal sealed class JobCluster(IGrainFactory grains, DataPlane.DataPlaneServic
             FirstStep = step, Steps = count, LocalSteps = localSteps, Partials = _groupInfos.Select(g => g!.Partial).ToArray(), Generation = generation,
         };
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var groupsDone = Task.WhenAll(_groups.Select(g => g.RunAsync(run)));
-        var slicesDone = Task.WhenAll(_slices.Select(s => s.RunAsync(sliceRun)));
-        try
+        var groupCalls = _groups.Select(g => g.RunAsync(run)).ToArray();
+        var sliceCalls = _slices.Select(s => s.RunAsync(sliceRun)).ToArray();
+        var groupsDone = Task.WhenAll(groupCalls);
+        var slicesDone = Task.WhenAll(sliceCalls);
+        var all = Task.WhenAll(groupsDone, slicesDone);
+        await Task.WhenAny(all, FirstFailureAsync([.. groupCalls, .. sliceCalls]));
+        if (!all.IsCompletedSuccessfully)
         {
-            await Task.WhenAll(groupsDone, slicesDone);
+            // A call failed. A call to a silo that died without membership noticing (a localhost
+            // cluster's primary) would hang until Orleans' response timeout: the others get a moment
+            // to report their own failure, then the run is given up without them.
+            await Task.WhenAny(all, Task.Delay(FailureGrace));
         }
-        catch (Exception) when (groupsDone.IsFaulted || slicesDone.IsFaulted)
+        if (!all.IsCompletedSuccessfully)
         {
+            _ = all.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default); // what is abandoned fails unobserved
+            var failure = groupCalls.Concat<Task>(sliceCalls).Where(t => t.IsFaulted).SelectMany(t => t.Exception!.InnerExceptions).ToArray();
             // The first real failure, not the aggregate: a stuck worker (whose silence made the
             // others' data-plane reads time out) or a lost slice says so, and so does a block that never came.
-            var failure = (groupsDone.Exception?.InnerExceptions ?? []).Concat(slicesDone.Exception?.InnerExceptions ?? []).ToArray();
             throw failure.FirstOrDefault(e => e is WorkerStuckException or StaleActivationException)
                 ?? failure.FirstOrDefault(e => e is ParameterSliceLostException)
-                ?? (slicesDone.Exception ?? groupsDone.Exception)!.InnerExceptions[0];
+                ?? failure.FirstOrDefault(e => sliceCalls.Any(t => t.Exception?.InnerExceptions.Contains(e) == true))
+                ?? failure[0];
         }
         _deadline.Observe(clock.Elapsed.TotalSeconds, rounds: count);
         foreach (var group in groupsDone.Result)
