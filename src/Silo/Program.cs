@@ -44,7 +44,17 @@ else
     Configure(plain, _ => { });
     host = plain.Build();
 }
-await host.RunAsync();
+try
+{
+    await host.RunAsync();
+}
+catch (Exception e) when (e is not OperationCanceledException)
+{
+    // A silo that cannot start (a port taken, Redis or the Kubernetes API unreachable) says so in one
+    // line; the log above has the details.
+    Console.Error.WriteLine($"error: the silo stopped: {e.Message.Split('\n')[0].Trim()}");
+    return 1;
+}
 return 0;
 
 void Configure(IHostApplicationBuilder builder, Action<Orleans.Hosting.ISiloBuilder> more)

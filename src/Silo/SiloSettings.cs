@@ -15,7 +15,7 @@ namespace DistTrain.Silo;
 /// </summary>
 public sealed record SiloSettings(int SiloPort, int GatewayPort, IPEndPoint? PrimarySilo, string? DataRoot, string? Redis, IPAddress? Advertise, string? Checkpoints,
     int DataPlanePort, DataPlaneTransport DataPlane, string? TlsCertificate = null, string? TlsPassword = null,
-    int DashboardPort = DistTrain.Dashboard.DashboardOptions.DefaultPort, IPAddress? DashboardAddress = null)
+    int DashboardPort = DistTrain.Dashboard.DashboardOptions.DefaultPort, IPAddress? DashboardAddress = null, bool Kubernetes = false)
 {
     public static readonly Dictionary<string, string> Switches = new()
     {
@@ -32,12 +32,48 @@ public sealed record SiloSettings(int SiloPort, int GatewayPort, IPEndPoint? Pri
         ["--tls-password"] = "TlsPassword",
         ["--dashboard-port"] = "DashboardPort",
         ["--dashboard-address"] = "DashboardAddress",
+        ["--kubernetes"] = "Kubernetes",
     };
 
+    /// <summary>What Kubernetes sets in every pod: where its API is.</summary>
+    public static readonly string[] InPodVariables = ["KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT"];
+
+    /// <summary>The credentials a pod's silo talks to the API with.</summary>
+    public const string ServiceAccountToken = "/var/run/secrets/kubernetes.io/serviceaccount/token";
+
+    /// <summary>What Kubernetes hosting reads from the pod (its downward API, deploy/k8s/silos.yaml).</summary>
+    public static readonly string[] PodVariables =
+    [
+        Orleans.Hosting.Kubernetes.KubernetesHostingOptions.PodNameEnvironmentVariable,
+        Orleans.Hosting.Kubernetes.KubernetesHostingOptions.PodNamespaceEnvironmentVariable,
+        Orleans.Hosting.Kubernetes.KubernetesHostingOptions.PodIPEnvironmentVariable,
+    ];
+
     /// <summary>Reads and checks every setting; a bad one throws a <see cref="FormatException"/>
-    /// naming its switch.</summary>
-    public static SiloSettings From(IConfiguration config)
+    /// naming its switch. <paramref name="environment"/> reads the process's variables (the pod's, for --kubernetes).</summary>
+    public static SiloSettings From(IConfiguration config, Func<string, string?>? environment = null)
     {
+        var kubernetes = Flag(config, "Kubernetes", "--kubernetes");
+        if (kubernetes)
+        {
+            if (string.IsNullOrWhiteSpace(config["Redis"]))
+            {
+                throw new FormatException("--kubernetes: needs --redis (Kubernetes hosting names each silo after its pod and drops deleted pods from membership; the membership itself is kept in Redis)");
+            }
+            environment ??= Environment.GetEnvironmentVariable;
+            if (InPodVariables.FirstOrDefault(v => string.IsNullOrWhiteSpace(environment(v))) is { } outside)
+            {
+                throw new FormatException($"--kubernetes: {outside} is not set: this is not a Kubernetes pod (Kubernetes hosting talks to the cluster's API from inside one)");
+            }
+            if (PodVariables.FirstOrDefault(v => string.IsNullOrWhiteSpace(environment(v))) is { } missing)
+            {
+                throw new FormatException($"--kubernetes: {missing} is not set (a pod sets {string.Join(", ", PodVariables)} through the downward API, as deploy/k8s/silos.yaml does)");
+            }
+            if (!File.Exists(ServiceAccountToken))
+            {
+                throw new FormatException($"--kubernetes: the pod has no service account token ({ServiceAccountToken}; the pod needs automountServiceAccountToken and the Role of deploy/k8s/silos.yaml)");
+            }
+        }
         var primary = config["Primary"];
         var advertise = config["Advertise"];
         var dashboardAddress = config["DashboardAddress"];
@@ -60,7 +96,16 @@ public sealed record SiloSettings(int SiloPort, int GatewayPort, IPEndPoint? Pri
                 : int.TryParse(dashboardPort, out var port) && port is >= 0 and <= 65535 ? port
                 : throw new FormatException($"--dashboard-port: '{dashboardPort}' is not a port (1 to 65535, or 0 for no dashboard)"),
             string.IsNullOrWhiteSpace(dashboardAddress) ? IPAddress.Loopback
-                : IPAddress.TryParse(dashboardAddress, out var listen) ? listen : throw new FormatException($"--dashboard-address: '{dashboardAddress}' is not an IP address"));
+                : IPAddress.TryParse(dashboardAddress, out var listen) ? listen : throw new FormatException($"--dashboard-address: '{dashboardAddress}' is not an IP address"),
+            kubernetes);
+    }
+
+    private static bool Flag(IConfiguration config, string key, string option)
+    {
+        var text = config[key];
+        return string.IsNullOrWhiteSpace(text) ? false
+            : bool.TryParse(text, out var value) ? value
+            : throw new FormatException($"{option}: '{text}' is not true or false");
     }
 
     private static int Port(IConfiguration config, string key, string option, int fallback, bool allowZero = false)
@@ -127,6 +172,13 @@ public sealed record SiloSettings(int SiloPort, int GatewayPort, IPEndPoint? Pri
         }
 
         silo.UseRedisClustering(Redis);
+        if (Kubernetes)
+        {
+            // Silo names from the pods, and a watch on the pods that drops a deleted one's silo from
+            // membership at once rather than after missed probes. The cluster's identity below still
+            // wins: the pods carry it as their orleans/serviceId and orleans/clusterId labels.
+            silo.UseKubernetesHosting();
+        }
         silo.Configure<ClusterOptions>(o =>
         {
             o.ClusterId = ClusterIdentity.ClusterId;

@@ -56,12 +56,31 @@ public sealed class ConsoleExitCodeTests
     [InlineData("--tls-certificate /no/such.pfx", "TLS certificate '/no/such.pfx' does not exist")]
     [InlineData("--dashboard-port 70000", "--dashboard-port: '70000' is not a port")]
     [InlineData("--dashboard-address nowhere", "--dashboard-address: 'nowhere' is not an IP address")]
+    [InlineData("--kubernetes maybe", "--kubernetes: 'maybe' is not true or false")]
+    [InlineData("--kubernetes true", "--kubernetes: needs --redis")]
+    [InlineData("--kubernetes true --redis 127.0.0.1:6390", "--kubernetes: KUBERNETES_SERVICE_HOST is not set: this is not a Kubernetes pod")]
     public async Task ASiloWithABadSetting_StopsAtStart_InOneLine(string arguments, string message)
     {
         var result = await ProcessRunner.RunAsync("dotnet", [SiloDll(), .. arguments.Split(' ')], TimeSpan.FromSeconds(60));
 
         Assert.True(result.ExitCode == 2, result.ToString());
         Assert.Equal($"error: {message}", result.Error.Trim().Split('\n').Single()[..(message.Length + 7)]);
+    }
+
+    /// <summary>`--kubernetes` in something that looks like a pod but lacks what Kubernetes hosting
+    /// needs: each missing piece named, in one line, before anything starts.</summary>
+    [Fact]
+    public async Task ASiloAskedForKubernetesHosting_NamesWhatThePodLacks()
+    {
+        var inPod = new Dictionary<string, string> { ["KUBERNETES_SERVICE_HOST"] = "127.0.0.1", ["KUBERNETES_SERVICE_PORT"] = "1" };
+        var noName = await ProcessRunner.RunAsync("dotnet", [SiloDll(), "--kubernetes", "true", "--redis", "127.0.0.1:6390"], TimeSpan.FromSeconds(60), inPod);
+        Assert.True(noName.ExitCode == 2, noName.ToString());
+        Assert.StartsWith("error: --kubernetes: POD_NAME is not set", noName.Error.Trim().Split('\n').Single());
+
+        var pod = new Dictionary<string, string>(inPod) { ["POD_NAME"] = "silo-0", ["POD_NAMESPACE"] = "default", ["POD_IP"] = "127.0.0.1" };
+        var noToken = await ProcessRunner.RunAsync("dotnet", [SiloDll(), "--kubernetes", "true", "--redis", "127.0.0.1:6390"], TimeSpan.FromSeconds(60), pod);
+        Assert.True(noToken.ExitCode == 2, noToken.ToString());
+        Assert.StartsWith("error: --kubernetes: the pod has no service account token", noToken.Error.Trim().Split('\n').Single());
     }
 
     /// <summary>appsettings.json in the silo's working folder is read (keys are the settings' names),

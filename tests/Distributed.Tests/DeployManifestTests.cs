@@ -16,6 +16,14 @@ public sealed class DeployManifestTests
 
     private static readonly HashSet<string> SiloVariables = SiloSettings.Switches.Values.Select(v => "DISTTRAIN_" + v.ToUpperInvariant()).ToHashSet();
 
+    /// <summary>What Orleans' Kubernetes hosting reads: the pod's name, namespace and IP, and the cluster's identity.</summary>
+    private static readonly string[] HostingVariables =
+    [
+        .. SiloSettings.PodVariables,
+        Orleans.Hosting.Kubernetes.KubernetesHostingOptions.ServiceIdEnvironmentVariable,
+        Orleans.Hosting.Kubernetes.KubernetesHostingOptions.ClusterIdEnvironmentVariable,
+    ];
+
     [Fact]
     public void KubernetesManifests_Parse_AndNameOnlyRealSettingsAndPorts()
     {
@@ -29,9 +37,55 @@ public sealed class DeployManifestTests
         var container = (YamlMappingNode)Child<YamlSequenceNode>(Child<YamlMappingNode>(Child<YamlMappingNode>(Child<YamlMappingNode>(silo, "spec"), "template"), "spec"), "containers")[0];
         var env = Child<YamlSequenceNode>(container, "env").Cast<YamlMappingNode>().Select(e => Scalar(e, "name")).ToArray();
         Assert.NotEmpty(env);
-        Assert.All(env, name => Assert.Contains(name, SiloVariables));
+        Assert.All(env, name => Assert.Contains(name, SiloVariables.Concat(HostingVariables)));
         Assert.Contains("DISTTRAIN_ADVERTISE", env);
         Assert.Contains("DISTTRAIN_REDIS", env);
+        Assert.Contains("DISTTRAIN_KUBERNETES", env);
+        Assert.All(HostingVariables, name => Assert.Contains(name, env));
+    }
+
+    /// <summary>Kubernetes hosting: the pods carry the cluster's identity as the labels Orleans looks
+    /// for, pass it and their own name, namespace and IP through the downward API, and run under a
+    /// service account whose role may watch pods.</summary>
+    [Fact]
+    public void KubernetesHosting_GetsTheClusterIdentityThePodAndTheRightToWatchPods()
+    {
+        var documents = Directory.GetFiles(Path.Combine(Deploy, "k8s"), "*.yaml").SelectMany(Load).ToArray();
+        var silo = documents.Single(d => Scalar(d, "kind") == "StatefulSet");
+        var template = Child<YamlMappingNode>(Child<YamlMappingNode>(silo, "spec"), "template");
+        var labels = Child<YamlMappingNode>(Child<YamlMappingNode>(template, "metadata"), "labels");
+        Assert.Equal(ClusterIdentity.ServiceId, Scalar(labels, Orleans.Hosting.Kubernetes.KubernetesHostingOptions.ServiceIdLabel));
+        Assert.Equal(ClusterIdentity.ClusterId, Scalar(labels, Orleans.Hosting.Kubernetes.KubernetesHostingOptions.ClusterIdLabel));
+
+        var spec = Child<YamlMappingNode>(template, "spec");
+        var account = Scalar(spec, "serviceAccountName");
+        var container = (YamlMappingNode)Child<YamlSequenceNode>(spec, "containers")[0];
+        var fields = Child<YamlSequenceNode>(container, "env").Cast<YamlMappingNode>()
+            .Where(e => e.Children.ContainsKey(new YamlScalarNode("valueFrom")))
+            .ToDictionary(e => Scalar(e, "name"), e => Scalar(Child<YamlMappingNode>(Child<YamlMappingNode>(e, "valueFrom"), "fieldRef"), "fieldPath"));
+        Assert.Equal("metadata.name", fields["POD_NAME"]);
+        Assert.Equal("metadata.namespace", fields["POD_NAMESPACE"]);
+        Assert.Equal("status.podIP", fields["POD_IP"]);
+        Assert.Equal($"metadata.labels['{Orleans.Hosting.Kubernetes.KubernetesHostingOptions.ServiceIdLabel}']", fields["ORLEANS_SERVICE_ID"]);
+        Assert.Equal($"metadata.labels['{Orleans.Hosting.Kubernetes.KubernetesHostingOptions.ClusterIdLabel}']", fields["ORLEANS_CLUSTER_ID"]);
+
+        Assert.Contains(documents, d => Scalar(d, "kind") == "ServiceAccount" && Scalar(Child<YamlMappingNode>(d, "metadata"), "name") == account);
+        var role = documents.Single(d => Scalar(d, "kind") == "Role");
+        var rule = (YamlMappingNode)Child<YamlSequenceNode>(role, "rules")[0];
+        Assert.Contains("pods", Child<YamlSequenceNode>(rule, "resources").Cast<YamlScalarNode>().Select(v => v.Value));
+        var verbs = Child<YamlSequenceNode>(rule, "verbs").Cast<YamlScalarNode>().Select(v => v.Value).ToArray();
+        Assert.All(new[] { "get", "list", "watch" }, verb => Assert.Contains(verb, verbs));
+        var binding = documents.Single(d => Scalar(d, "kind") == "RoleBinding");
+        Assert.Equal(Scalar(Child<YamlMappingNode>(role, "metadata"), "name"), Scalar(Child<YamlMappingNode>(binding, "roleRef"), "name"));
+        Assert.Equal(account, Scalar((YamlMappingNode)Child<YamlSequenceNode>(binding, "subjects")[0], "name"));
+    }
+
+    [Fact]
+    public void ManifestPorts_AreTheSilosDefaults()
+    {
+        var documents = Directory.GetFiles(Path.Combine(Deploy, "k8s"), "*.yaml").SelectMany(Load).ToArray();
+        var silo = documents.Single(d => Scalar(d, "kind") == "StatefulSet");
+        var container = (YamlMappingNode)Child<YamlSequenceNode>(Child<YamlMappingNode>(Child<YamlMappingNode>(Child<YamlMappingNode>(silo, "spec"), "template"), "spec"), "containers")[0];
 
         var ports = Child<YamlSequenceNode>(container, "ports").Cast<YamlMappingNode>().ToDictionary(p => Scalar(p, "name"), p => int.Parse(Scalar(p, "containerPort")));
         Assert.Equal(ClusterIdentity.DefaultSiloPort, ports["silo"]);
