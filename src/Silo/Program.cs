@@ -19,6 +19,7 @@ try
         .AddJsonFile(Path.Combine(Environment.CurrentDirectory, "appsettings.json"), optional: true)
         .AddEnvironmentVariables("DISTTRAIN_").AddCommandLine(args, SiloSettings.Switches);
     settings = SiloSettings.From(config);
+    PortCheck.ThrowIfTaken(settings);
     tls = settings.LoadTls();
 }
 catch (Exception e) when (e is FormatException or ArgumentException or InvalidOperationException or FileNotFoundException or InvalidDataException)

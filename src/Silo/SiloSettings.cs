@@ -153,8 +153,11 @@ public sealed record SiloSettings(int SiloPort, int GatewayPort, IPEndPoint? Pri
     {
         options.Port = DataPlanePort;
         options.Transport = DataPlane;
-        options.ListenAddress = string.IsNullOrWhiteSpace(Redis) ? IPAddress.Loopback : AdvertisedAddress;
+        options.ListenAddress = ListenAddress;
     }
+
+    /// <summary>Where the silo's ports listen: loopback for a one-machine cluster, else the advertised address.</summary>
+    public IPAddress ListenAddress => string.IsNullOrWhiteSpace(Redis) ? IPAddress.Loopback : AdvertisedAddress;
 
     private IPAddress AdvertisedAddress =>
         Advertise ?? Dns.GetHostAddresses(Dns.GetHostName()).First(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork);

@@ -67,6 +67,25 @@ public sealed class ConsoleExitCodeTests
         Assert.Equal($"error: {message}", result.Error.Trim().Split('\n').Single()[..(message.Length + 7)]);
     }
 
+    /// <summary>A port another process listens on (a first silo's) is refused: Orleans would share it
+    /// (SO_REUSEPORT), and the kernel would hand each connection to either process.</summary>
+    [Theory]
+    [InlineData("--silo-port")]
+    [InlineData("--gateway-port")]
+    [InlineData("--dashboard-port")]
+    [InlineData("--data-plane-port")]
+    public async Task ASiloOnAPortInUse_StopsAtStart_InOneLine(string option)
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+
+        var result = await ProcessRunner.RunAsync("dotnet", [SiloDll(), option, $"{port}"], TimeSpan.FromSeconds(60));
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Equal($"error: {option}: {port} is already taken on 127.0.0.1 (another silo, or another program)", result.Error.Trim().Split('\n').Single());
+    }
+
     /// <summary>`--kubernetes` in something that looks like a pod but lacks what Kubernetes hosting
     /// needs: each missing piece named, in one line, before anything starts.</summary>
     [Fact]
