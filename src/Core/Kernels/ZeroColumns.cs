@@ -13,7 +13,8 @@ namespace DistTrain.Core.Kernels;
 /// </summary>
 /// <remarks>
 /// The set of used columns is a bit mask per block of 16 columns (<see cref="Blocks"/> of them), so
-/// the float path is AVX-512's compress and expand: one instruction per 16 values.
+/// the float path is AVX-512's compress and expand: one instruction per 16 values. Elsewhere a block
+/// wholly used is one copy, an unused one nothing, and a mixed one a walk over its set bits.
 /// </remarks>
 public static class ZeroColumns
 {
@@ -52,6 +53,17 @@ public static class ZeroColumns
                 {
                     var zero = Vector512.Equals(Vector512.Create<float>(values.Slice(b * Lanes, Lanes)), Vector512<float>.Zero);
                     used[b] |= (ushort)~Vector512.ExtractMostSignificantBits(zero);
+                }
+            }
+            else if (typeof(T) == typeof(float) && Vector256.IsHardwareAccelerated)
+            {
+                // Two 8-lane compares per block (AVX2 CPUs).
+                var values = MemoryMarshal.Cast<T, float>(row);
+                for (; b < whole; b++)
+                {
+                    var low = Vector256.Equals(Vector256.Create<float>(values.Slice(b * Lanes, 8)), Vector256<float>.Zero);
+                    var high = Vector256.Equals(Vector256.Create<float>(values.Slice(b * Lanes + 8, 8)), Vector256<float>.Zero);
+                    used[b] |= (ushort)~(low.ExtractMostSignificantBits() | high.ExtractMostSignificantBits() << 8);
                 }
             }
             for (var c = b * Lanes; c < cols; c++)
@@ -103,6 +115,22 @@ public static class ZeroColumns
                     at += BitOperations.PopCount(bits);
                 }
             }
+            // Without AVX-512 (or for doubles), block by block: a block wholly used is one copy, an
+            // unused one is skipped, a mixed one visits only its set bits.
+            for (; b < whole; b++)
+            {
+                var bits = (uint)used[b];
+                if (bits == 0xFFFF)
+                {
+                    row.Slice(b * Lanes, Lanes).CopyTo(target.Slice(at, Lanes));
+                    at += Lanes;
+                    continue;
+                }
+                for (; bits != 0; bits &= bits - 1)
+                {
+                    target[at++] = row[b * Lanes + BitOperations.TrailingZeroCount(bits)];
+                }
+            }
             for (var c = b * Lanes; c < cols; c++)
             {
                 if ((used[c / Lanes] & (1 << (c % Lanes))) != 0)
@@ -138,6 +166,34 @@ public static class ZeroColumns
                     var spread = Avx512F.Expand(Vector512<float>.Zero, Mask(bits), Vector512.Create<float>(values.Slice(at, Lanes)));
                     spread.CopyTo(output.Slice(b * Lanes, Lanes));
                     at += BitOperations.PopCount(bits);
+                }
+            }
+            for (; b < whole; b++)
+            {
+                var bits = (uint)used[b];
+                var block = row.Slice(b * Lanes, Lanes);
+                if (bits == 0xFFFF)
+                {
+                    var from = source.Slice(at, Lanes);
+                    if (accumulate)
+                    {
+                        System.Numerics.Tensors.TensorPrimitives.Add(block, from, block);
+                    }
+                    else
+                    {
+                        from.CopyTo(block);
+                    }
+                    at += Lanes;
+                    continue;
+                }
+                if (!accumulate)
+                {
+                    block.Clear();
+                }
+                for (; bits != 0; bits &= bits - 1)
+                {
+                    var c = BitOperations.TrailingZeroCount(bits);
+                    block[c] = accumulate ? block[c] + source[at++] : source[at++];
                 }
             }
             for (var c = b * Lanes; c < cols; c++)
