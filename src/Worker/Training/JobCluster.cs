@@ -250,7 +250,8 @@ internal sealed class JobCluster(IGrainFactory grains, DataPlane.DataPlaneServic
             throw failure.FirstOrDefault(e => e is WorkerStuckException or StaleActivationException)
                 ?? failure.FirstOrDefault(e => e is ParameterSliceLostException)
                 ?? failure.FirstOrDefault(e => sliceCalls.Any(t => t.Exception?.InnerExceptions.Contains(e) == true))
-                ?? failure[0];
+                ?? failure.FirstOrDefault()
+                ?? new TimeoutException($"a call of steps {step}–{step + (long)count * localSteps - 1} was cancelled before it answered");
         }
         _deadline.Observe(clock.Elapsed.TotalSeconds, rounds: count);
         foreach (var group in groupsDone.Result)
