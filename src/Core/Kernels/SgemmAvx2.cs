@@ -128,51 +128,49 @@ internal static unsafe class SgemmAvx2
     }
 
     /// <summary>The panel of B's columns [j0, j0 + 16): B(p, j0 + jj) at panel[p·16 + jj]; columns past n are zeros.</summary>
-    internal static void PackPanel(float* b, bool transposed, float* panel, int n, int k, int j0)
+    private static void PackPanel(float* b, bool transposed, float* panel, int n, int k, int j0)
     {
+        var width = Math.Min(Nr, n - j0);
+        if (!transposed)
         {
-            var width = Math.Min(Nr, n - j0);
-            if (!transposed)
+            // B is k×n: each p's 16 columns are contiguous already.
+            for (var p = 0; p < k; p++)
             {
-                // B is k×n: each p's 16 columns are contiguous already.
-                for (var p = 0; p < k; p++)
+                var from = b + (long)p * n + j0;
+                var to = panel + p * Nr;
+                if (width == Nr)
                 {
-                    var from = b + (long)p * n + j0;
-                    var to = panel + p * Nr;
-                    if (width == Nr)
+                    Avx.Store(to, Avx.LoadVector256(from));
+                    Avx.Store(to + 8, Avx.LoadVector256(from + 8));
+                }
+                else
+                {
+                    for (var jj = 0; jj < Nr; jj++)
                     {
-                        Avx.Store(to, Avx.LoadVector256(from));
-                        Avx.Store(to + 8, Avx.LoadVector256(from + 8));
-                    }
-                    else
-                    {
-                        for (var jj = 0; jj < Nr; jj++)
-                        {
-                            to[jj] = jj < width ? from[jj] : 0f;
-                        }
+                        to[jj] = jj < width ? from[jj] : 0f;
                     }
                 }
             }
-            else
+        }
+        else
+        {
+            // B is stored n×k (row j holds B(·, j)): 8×8 blocks transposed in registers, the
+            // rest (k mod 8, a narrow panel) one value at a time.
+            for (var jb = 0; jb < Nr; jb += 8)
             {
-                // B is stored n×k (row j holds B(·, j)): 8×8 blocks transposed in registers, the
-                // rest (k mod 8, a narrow panel) one value at a time.
-                for (var jb = 0; jb < Nr; jb += 8)
+                var p = 0;
+                if (jb + 8 <= width)
                 {
-                    var p = 0;
-                    if (jb + 8 <= width)
+                    for (; p + 8 <= k; p += 8)
                     {
-                        for (; p + 8 <= k; p += 8)
-                        {
-                            Transpose8x8(b + (long)(j0 + jb) * k + p, k, panel + p * Nr + jb, Nr);
-                        }
+                        Transpose8x8(b + (long)(j0 + jb) * k + p, k, panel + p * Nr + jb, Nr);
                     }
-                    for (; p < k; p++)
+                }
+                for (; p < k; p++)
+                {
+                    for (var jj = jb; jj < jb + 8; jj++)
                     {
-                        for (var jj = jb; jj < jb + 8; jj++)
-                        {
-                            panel[p * Nr + jj] = jj < width ? b[(long)(j0 + jj) * k + p] : 0f;
-                        }
+                        panel[p * Nr + jj] = jj < width ? b[(long)(j0 + jj) * k + p] : 0f;
                     }
                 }
             }

@@ -75,6 +75,7 @@ public class GemmTests
         }
     }
 
+    /// <summary>Every combination of three flags: both transpositions, and a third the theory names.</summary>
     public static TheoryData<bool, bool, bool> Layouts()
     {
         var data = new TheoryData<bool, bool, bool>();
@@ -128,27 +129,11 @@ public class GemmTests
         AssertProduct(256, 256, 300, ta, tb, accumulate: true, portable: true, axpy: axpy);
     }
 
-    public static TheoryData<bool, bool, bool> Avx2Loops()
-    {
-        var data = new TheoryData<bool, bool, bool>();
-        foreach (var ta in new[] { false, true })
-        {
-            foreach (var tb in new[] { false, true })
-            {
-                foreach (var sparse in new[] { false, true })
-                {
-                    data.Add(ta, tb, sparse);
-                }
-            }
-        }
-        return data;
-    }
-
     /// <summary>The AVX2 kernel's two loops over packed B, each forced: the dense 6×16 one and the one
     /// that gathers A's nonzeros (4 panels at once, then single panels), over every row, column and
     /// depth tail, dense and 80% zeros. (Without AVX2 both run the portable rows.)</summary>
     [Theory]
-    [MemberData(nameof(Avx2Loops))]
+    [MemberData(nameof(Layouts))]
     public void Avx2Loops_MatchScalarOracle(bool ta, bool tb, bool sparse)
     {
         foreach (var m in new[] { 1, 5, 6, 7, 13 })
