@@ -22,8 +22,8 @@ public sealed class WireTests(ClusterFixture fixture, ITestOutputHelper output)
         var exact = await Jobs.RunAsync(fixture.Client, Jobs.NewId("fp32"), Spec("fp32"));
         var first = Jobs.NewId("bf16-a");
         var rounded = await Jobs.RunAsync(fixture.Client, first, Spec("bf16"));
-        // A rollback resets the groups' error feedback (it is not in the checkpoint): a bf16 job rolled
-        // back differs from an uninterrupted one. Printed, so that a figure off the usual can be traced.
+        // Printed, so that a figure off the usual can be traced (a rollback restores the groups' error
+        // feedback with the epoch's state: FaultToleranceTests).
         output.WriteLine($"fp32: {exact.FinalTestAccuracy:P2}, bf16: {rounded.FinalTestAccuracy:P2}; bf16 rollbacks {rounded.Rollbacks}, " +
             $"group recoveries {rounded.WorkerRecoveries}, stuck-worker retries {rounded.StuckRetries} ({rounded.LastRecovery})");
 

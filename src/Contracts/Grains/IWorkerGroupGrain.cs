@@ -1,4 +1,5 @@
 using DistTrain.Contracts.Messages;
+using DistTrain.Contracts.Payloads;
 using Orleans.Concurrency;
 
 namespace DistTrain.Contracts.Grains;
@@ -15,6 +16,15 @@ public interface IWorkerGroupGrain : IGrainWithStringKey
     [Alias("Initialize")]
     [ResponseTimeout("00:05:00")] // the first worker on a silo loads and decodes the dataset
     Task<GroupInfo> InitializeAsync(GroupSetup setup);
+
+    /// <summary>`--wire bf16`: what the group's rounding has dropped so far (empty for fp32), kept
+    /// with the epoch's state; and setting it back, after <see cref="InitializeAsync"/>, when the
+    /// job starts from that state (empty: nothing carried over).</summary>
+    [Alias("GetFeedback")]
+    Task<FloatBlock> GetFeedbackAsync();
+
+    [Alias("SetFeedback")]
+    Task SetFeedbackAsync(FloatBlock feedback);
 
     /// <summary>Runs steps with the slices over the data plane (see <see cref="GroupRun"/>).</summary>
     [Alias("Run")]

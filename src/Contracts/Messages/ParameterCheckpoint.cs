@@ -20,4 +20,10 @@ public sealed record ParameterCheckpoint
     [Id(3)] public FloatBlock Velocity { get; init; } = FloatBlock.Empty;
 
     [Id(4)] public long OptimizerSteps { get; init; }
+
+    /// <summary>`--wire bf16`: what each worker group's rounding has dropped so far and will add to
+    /// its next gradient (error feedback), group by group; empty for fp32. Without it, a rolled-back
+    /// or resumed bf16 job would lose that share of the gradients and end elsewhere than an
+    /// uninterrupted one.</summary>
+    [Id(5)] public IReadOnlyList<FloatBlock> Feedback { get; init; } = [];
 }

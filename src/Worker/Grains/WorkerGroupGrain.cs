@@ -70,6 +70,38 @@ public sealed class WorkerGroupGrain(DataPlaneService dataPlane, Microsoft.Exten
         return _info;
     }
 
+    public Task<FloatBlock> GetFeedbackAsync()
+    {
+        _ = Setup;
+        return Task.FromResult(_residual is null ? FloatBlock.Empty : FloatBlock.CopyOf(_residual));
+    }
+
+    public Task SetFeedbackAsync(FloatBlock feedback)
+    {
+        _ = Setup;
+        if (_residual is null)
+        {
+            if (feedback.Length != 0)
+            {
+                throw new ArgumentException($"Worker group {this.GetPrimaryKeyString()} rounds nothing (fp32 on the wire) but was given {feedback.Length} feedback values");
+            }
+            return Task.CompletedTask;
+        }
+        if (feedback.Length == 0)
+        {
+            Array.Clear(_residual);
+        }
+        else if (feedback.Length == _residual.Length)
+        {
+            feedback.Span.CopyTo(_residual);
+        }
+        else
+        {
+            throw new ArgumentException($"Worker group {this.GetPrimaryKeyString()} was given {feedback.Length} feedback values for {_residual.Length} parameters");
+        }
+        return Task.CompletedTask;
+    }
+
     public async Task<GroupGradient> StepAsync(GroupStep step)
     {
         var setup = Setup;

@@ -74,7 +74,22 @@ internal sealed class JobCluster(IGrainFactory grains, DataPlane.DataPlaneServic
         _startStep = AppliedStep + 1;
         _groupsCreated = true;
         await Task.WhenAll(_groups.Select(async (g, i) => _groupInfos[i] = await g.InitializeAsync(GroupSetup(i))));
+        if (RoundsOnWire)
+        {
+            // The rounding each group had dropped by the state's step goes back with it: the job then
+            // goes on exactly as an uninterrupted one would.
+            var feedback = resume?.Feedback ?? [];
+            if (feedback.Count is not 0 && feedback.Count != groups)
+            {
+                throw new InvalidOperationException($"The checkpoint of job {jobId} holds the bf16 feedback of {feedback.Count} worker groups; the job has {groups}");
+            }
+            await Task.WhenAll(_groups.Select((g, i) => g.SetFeedbackAsync(feedback.Count == 0 ? FloatBlock.Empty : feedback[i])));
+        }
     }
+
+    /// <summary>`--wire bf16` across silos: each group carries what its rounding dropped (error
+    /// feedback), state that a group lost mid-epoch takes with it.</summary>
+    private bool RoundsOnWire => groups > 1 && spec.Wire == "bf16";
 
     /// <summary>Back to <paramref name="checkpoint"/> on every slice, groups set up afresh.</summary>
     public Task RollBackAsync(ParameterCheckpoint checkpoint) => SetUpAsync(checkpoint, _jobSilo);
@@ -275,6 +290,7 @@ internal sealed class JobCluster(IGrainFactory grains, DataPlane.DataPlaneServic
     public async Task<ParameterCheckpoint> CheckpointAsync()
     {
         var parts = await Task.WhenAll(_slices.Select(s => s.GetCheckpointAsync()));
+        var feedback = RoundsOnWire ? await Task.WhenAll(_groups.Select(g => g.GetFeedbackAsync())) : [];
         return new ParameterCheckpoint
         {
             Version = parts[0].Version,
@@ -282,6 +298,7 @@ internal sealed class JobCluster(IGrainFactory grains, DataPlane.DataPlaneServic
             Weights = Join(parts.Select(p => p.Weights)),
             Velocity = Join(parts.Select(p => p.Velocity)),
             OptimizerSteps = parts[0].OptimizerSteps,
+            Feedback = feedback,
         };
     }
 
@@ -328,6 +345,11 @@ internal sealed class JobCluster(IGrainFactory grains, DataPlane.DataPlaneServic
             try
             {
                 return await call();
+            }
+            catch (Exception e) when (IsLoss(e) && RoundsOnWire)
+            {
+                // Its bf16 feedback went with its silo: only the last epoch's state has it.
+                throw new JobRollbackException($"worker group {group} was lost with its bf16 feedback: {e.Message}", e);
             }
             catch (Exception e) when (IsLoss(e) && attempt < MaxAttempts)
             {
