@@ -68,7 +68,7 @@ void Configure(IHostApplicationBuilder builder, Action<Orleans.Hosting.ISiloBuil
     {
         settings.ConfigureClustering(silo);
         SiloSettings.ConfigureTls(silo, tls);
-        silo.AddDistTrain(settings.DataRoot, settings.Checkpoints, settings.ConfigureDataPlane);
+        silo.AddDistTrain(settings.DataRoot, settings.Checkpoints, dataPlane => settings.ConfigureDataPlane(dataPlane, tls));
         more(silo);
     });
 }

@@ -149,8 +149,10 @@ public sealed record SiloSettings(int SiloPort, int GatewayPort, IPEndPoint? Pri
     /// The data plane listens where the silo is reached: loopback for a one-machine cluster, the
     /// advertised address with Redis membership. Same host: shared memory; other hosts: that listener.
     /// </summary>
-    public void ConfigureDataPlane(DataPlaneOptions options)
+    /// <param name="certificate">The cluster certificate: the data plane's TCP connections run mutual TLS with it too.</param>
+    public void ConfigureDataPlane(DataPlaneOptions options, X509Certificate2? certificate)
     {
+        options.Certificate = certificate;
         options.Port = DataPlanePort;
         options.Transport = DataPlane;
         options.ListenAddress = ListenAddress;

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using DistTrain.Distributed.Tests.Infrastructure;
 
 namespace DistTrain.Distributed.Tests;
@@ -7,8 +5,9 @@ namespace DistTrain.Distributed.Tests;
 /// <summary>
 /// Two silo processes with mutual TLS (`deploy/local-cluster.sh start 2 --tls-certificate`), a
 /// self-signed cluster certificate made by the test: a console with the certificate trains a job
-/// over both silos (so silo-to-silo traffic runs over TLS too); one without it, or with another
-/// certificate, is refused (exit code 3), and the cluster keeps running.
+/// over both silos (so silo-to-silo traffic runs over TLS too, the data plane's TCP connections
+/// included); one without it, or with another certificate, is refused (exit code 3), and the
+/// cluster keeps running.
 /// </summary>
 public sealed class TlsClusterEndToEndTests
 {
@@ -21,8 +20,8 @@ public sealed class TlsClusterEndToEndTests
     {
         var runDir = Path.Combine(Path.GetTempPath(), $"disttrain-tls-{Environment.ProcessId}");
         Directory.CreateDirectory(runDir);
-        var certificate = WriteCertificate(Path.Combine(runDir, "cluster.pfx"), "disttrain-cluster");
-        var stranger = WriteCertificate(Path.Combine(runDir, "stranger.pfx"), "disttrain-cluster");
+        var certificate = TestCertificates.WritePkcs12(Path.Combine(runDir, "cluster.pfx"), "disttrain-cluster", Password);
+        var stranger = TestCertificates.WritePkcs12(Path.Combine(runDir, "stranger.pfx"), "disttrain-cluster", Password);
         var environment = new Dictionary<string, string>
         {
             ["RUN_DIR"] = runDir,
@@ -30,6 +29,9 @@ public sealed class TlsClusterEndToEndTests
             ["BASE_GATEWAY_PORT"] = $"{BaseGatewayPort}",
             ["BASE_DASHBOARD_PORT"] = "18771",
             ["DISTTRAIN_TLSPASSWORD"] = Password,
+            // The two silos share this host, where weights and gradients would go through shared
+            // memory: over TCP they take the data plane's TLS connections instead, as between hosts.
+            ["DISTTRAIN_DATAPLANE"] = "tcp",
         };
         var script = Path.Combine(TestPaths.RepoRoot, "deploy", "local-cluster.sh");
         var gateways = $"localhost:{BaseGatewayPort},localhost:{BaseGatewayPort + 1}";
@@ -45,6 +47,8 @@ public sealed class TlsClusterEndToEndTests
             {
                 Assert.Equal("cluster", json.RootElement.GetProperty("mode").GetString());
                 Assert.Equal(2, json.RootElement.GetProperty("silos").GetInt32()); // silo-to-silo over TLS too
+                var received = json.RootElement.GetProperty("dataPlane").EnumerateArray().Sum(s => s.GetProperty("tcpBytesReceivedPerStep").GetDouble());
+                Assert.True(received > 0, $"no data-plane bytes over TCP: {train.Output}");
             }
 
             var plain = await Console("jobs", "--gateway", gateways, "--connect-timeout", "2");
@@ -66,16 +70,4 @@ public sealed class TlsClusterEndToEndTests
     private static Task<ProcessRunner.Result> Console(params string[] arguments) =>
         ProcessRunner.RunAsync("dotnet", [ProcessRunner.ClientDll(), .. arguments], TimeSpan.FromMinutes(3),
             new Dictionary<string, string> { ["DISTTRAIN_GATEWAY"] = "", ["COLUMNS"] = "200" });
-
-    /// <summary>A self-signed certificate with its key, as a password-protected PKCS#12 file.</summary>
-    private static string WriteCertificate(string path, string name)
-    {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(
-            [new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2")], critical: false)); // server and client auth
-        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(7));
-        File.WriteAllBytes(path, certificate.Export(X509ContentType.Pkcs12, Password));
-        return path;
-    }
 }

@@ -30,7 +30,7 @@ internal sealed class DataPlaneClient(string clusterKey, DataPlaneOptions option
             traffic.AddReceived((long)destination.Length * sizeof(float));
             Return(block.Owner.Endpoint, connection);
         }
-        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or ObjectDisposedException || DataPlaneTls.IsRefusal(e))
         {
             connection.Dispose();
             if (cancellation.IsCancellationRequested)
@@ -42,7 +42,8 @@ internal sealed class DataPlaneClient(string clusterKey, DataPlaneOptions option
         }
     }
 
-    private static string Describe(Exception e) => e is OperationCanceledException ? "no answer in time" : e.Message;
+    private static string Describe(Exception e) =>
+        e is OperationCanceledException ? "no answer in time" : DataPlaneTls.IsRefusal(e) ? $"the TLS handshake failed ({e.Message})" : e.Message;
 
     private Connection Rent(string endpoint)
     {
@@ -54,7 +55,7 @@ internal sealed class DataPlaneClient(string clusterKey, DataPlaneOptions option
                 return connection;
             }
         }
-        return new Connection(clusterKey, options.IoTimeout);
+        return new Connection(clusterKey, options.IoTimeout, options.Certificate);
     }
 
     private void Return(string endpoint, Connection connection)
@@ -91,16 +92,16 @@ internal sealed class DataPlaneClient(string clusterKey, DataPlaneOptions option
     }
 
     /// <summary>One connection to one peer, with its own buffers: nothing allocated per read once open.</summary>
-    private sealed class Connection(string clusterKey, TimeSpan timeout) : IDisposable
+    private sealed class Connection(string clusterKey, TimeSpan timeout, System.Security.Cryptography.X509Certificates.X509Certificate2? certificate) : IDisposable
     {
         private readonly byte[] _frame = new byte[Math.Max(WireFormat.HelloHeaderSize + WireFormat.MaxKeyBytes, WireFormat.RequestSize + WireFormat.MaxNameBytes)];
         private readonly PointerMemory<byte> _window = PointerMemory<byte>.Unset();
         private CancellationTokenSource _timer = new();
-        private Socket? _socket;
+        private Stream? _stream;
 
         public async ValueTask OpenAsync(BlockRef block, CancellationToken cancellation)
         {
-            if (_socket is not null)
+            if (_stream is not null)
             {
                 return;
             }
@@ -108,14 +109,23 @@ internal sealed class DataPlaneClient(string clusterKey, DataPlaneOptions option
             {
                 throw new DataPlaneException($"{block.Owner.Silo} publishes no usable data-plane endpoint ('{block.Owner.Endpoint}')");
             }
-            _socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            SocketIo.WidenBuffers(_socket);
+            var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             var token = Start(cancellation, out var linked);
             using var _ = linked;
-            await _socket.ConnectAsync(endpoint, token);
+            try
+            {
+                SocketIo.WidenBuffers(socket);
+                await socket.ConnectAsync(endpoint, token);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+            _stream = await DataPlaneTls.ConnectAsync(socket, certificate, token);
             var length = WireFormat.WriteHello(_frame, clusterKey);
-            await _socket.SendAllAsync(_frame.AsMemory(0, length), token);
-            await _socket.ReceiveExactlyAsync(_frame.AsMemory(0, WireFormat.AcceptSize), token);
+            await _stream.WriteAsync(_frame.AsMemory(0, length), token);
+            await _stream.ReceiveExactlyAsync(_frame.AsMemory(0, WireFormat.AcceptSize), token);
             if (WireFormat.ReadAccept(_frame) is var status and not WireFormat.Status.Ok)
             {
                 throw new DataPlaneException($"{block.Owner.Silo} at {block.Owner.Endpoint} refused the data-plane connection: {WireFormat.Describe(status)}");
@@ -126,13 +136,13 @@ internal sealed class DataPlaneClient(string clusterKey, DataPlaneOptions option
         [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
         public async ValueTask ReadAsync(BlockRef block, long tag, int offset, Memory<float> destination, bool wait, CancellationToken cancellation)
         {
-            var socket = _socket!;
+            var stream = _stream!;
             // A waiting request may sit at the owner for its whole timeout; allow for the transfer on top.
             var token = Start(cancellation, out var linked, wait ? 2 : 1);
             using var _ = linked;
             var length = WireFormat.WriteRequest(_frame, block.Segment, block.SegmentId, tag, offset, destination.Length, wait);
-            await socket.SendAllAsync(_frame.AsMemory(0, length), token);
-            await socket.ReceiveExactlyAsync(_frame.AsMemory(0, WireFormat.ResponseSize), token);
+            await stream.WriteAsync(_frame.AsMemory(0, length), token);
+            await stream.ReceiveExactlyAsync(_frame.AsMemory(0, WireFormat.ResponseSize), token);
             var (status, found, bytes) = WireFormat.ReadResponse(_frame);
             if (status != WireFormat.Status.Ok)
             {
@@ -144,7 +154,7 @@ internal sealed class DataPlaneClient(string clusterKey, DataPlaneOptions option
             }
             using var pin = destination.Pin();
             Aim(pin, bytes);
-            await socket.ReceiveExactlyAsync(_window.Memory, token);
+            await stream.ReceiveExactlyAsync(_window.Memory, token);
             Stop();
         }
 
@@ -170,7 +180,7 @@ internal sealed class DataPlaneClient(string clusterKey, DataPlaneOptions option
 
         public void Dispose()
         {
-            _socket?.Dispose();
+            _stream?.Dispose();
             _timer.Dispose();
         }
     }

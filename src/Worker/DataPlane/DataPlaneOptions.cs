@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 
 namespace DistTrain.Worker.DataPlane;
 
@@ -22,6 +23,10 @@ public sealed class DataPlaneOptions
 
     /// <summary>Most connections a listener serves at once; more are refused.</summary>
     public int MaxConnections { get; set; } = 256;
+
+    /// <summary>The cluster certificate (<c>--tls-certificate</c>): every TCP connection of the data
+    /// plane then runs mutual TLS pinned to it, as the Orleans connections do; null: plain TCP.</summary>
+    public X509Certificate2? Certificate { get; set; }
 }
 
 public enum DataPlaneTransport

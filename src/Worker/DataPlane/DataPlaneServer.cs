@@ -76,9 +76,10 @@ internal sealed class DataPlaneServer : IDisposable
         }
     }
 
-    private async Task ServeAsync(Socket peer)
+    private async Task ServeAsync(Socket socket)
     {
-        var remote = peer.RemoteEndPoint?.ToString() ?? "?";
+        var remote = socket.RemoteEndPoint?.ToString() ?? "?";
+        Stream? peer = null;
         var buffer = new byte[Math.Max(WireFormat.HelloHeaderSize + WireFormat.MaxKeyBytes, WireFormat.RequestSize + WireFormat.MaxNameBytes)];
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
         var lastNameBytes = new byte[WireFormat.MaxNameBytes];
@@ -86,9 +87,18 @@ internal sealed class DataPlaneServer : IDisposable
         var lastName = "";
         try
         {
-            peer.NoDelay = true;
-            SocketIo.WidenBuffers(peer);
+            socket.NoDelay = true;
+            SocketIo.WidenBuffers(socket);
             timeout.CancelAfter(_options.IoTimeout);
+            try
+            {
+                peer = await DataPlaneTls.AcceptAsync(socket, _options.Certificate, timeout.Token);
+            }
+            catch (Exception e) when (DataPlaneTls.IsRefusal(e) || (e is IOException && _options.Certificate is not null))
+            {
+                _logger.LogWarning("Data plane: refused {Peer}: the TLS handshake failed ({Reason})", remote, e.Message);
+                return;
+            }
             if (await HandshakeAsync(peer, buffer, timeout.Token) is { } refusal)
             {
                 _logger.LogWarning("Data plane: refused {Peer}: {Reason}", remote, refusal);
@@ -120,9 +130,9 @@ internal sealed class DataPlaneServer : IDisposable
                 await AnswerAsync(peer, buffer, name, request, timeout.Token);
             }
         }
-        catch (Exception e) when (e is SocketException or EndOfStreamException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or ObjectDisposedException)
         {
-            // A peer that went away or stalled: nothing to serve any more.
+            // A peer that went away or stalled (a TLS stream reports a reset as an IOException): nothing to serve any more.
             if (!_stop.IsCancellationRequested)
             {
                 _logger.LogDebug("Data plane: connection of {Peer} ended: {Reason}", remote, e.Message);
@@ -130,12 +140,19 @@ internal sealed class DataPlaneServer : IDisposable
         }
         finally
         {
-            peer.Dispose();
+            if (peer is null)
+            {
+                socket.Dispose();
+            }
+            else
+            {
+                await peer.DisposeAsync();
+            }
             Interlocked.Decrement(ref _connections);
         }
     }
 
-    private async Task<string?> HandshakeAsync(Socket peer, byte[] buffer, CancellationToken cancellation)
+    private async Task<string?> HandshakeAsync(Stream peer, byte[] buffer, CancellationToken cancellation)
     {
         await peer.ReceiveExactlyAsync(buffer.AsMemory(0, WireFormat.HelloHeaderSize), cancellation);
         var (keyLength, error) = WireFormat.ReadHelloHeader(buffer);
@@ -146,12 +163,12 @@ internal sealed class DataPlaneServer : IDisposable
         await peer.ReceiveExactlyAsync(buffer.AsMemory(WireFormat.HelloHeaderSize, keyLength), cancellation);
         var matches = buffer.AsSpan(WireFormat.HelloHeaderSize, keyLength).SequenceEqual(_clusterKey);
         WireFormat.WriteAccept(buffer, matches ? WireFormat.Status.Ok : WireFormat.Status.WrongCluster);
-        await peer.SendAllAsync(buffer.AsMemory(0, WireFormat.AcceptSize), cancellation);
+        await peer.WriteAsync(buffer.AsMemory(0, WireFormat.AcceptSize), cancellation);
         return matches ? null : "it belongs to another cluster";
     }
 
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask AnswerAsync(Socket peer, byte[] buffer, string name, WireFormat.Request request, CancellationToken cancellation)
+    private async ValueTask AnswerAsync(Stream peer, byte[] buffer, string name, WireFormat.Request request, CancellationToken cancellation)
     {
         var segment = Segment.IsValidName(name) ? _segments(name) : null;
         if (request.Wait && segment is not null && segment.Id == request.SegmentId && segment.Tag != request.Tag)
@@ -180,10 +197,10 @@ internal sealed class DataPlaneServer : IDisposable
         }
         var bytes = status == WireFormat.Status.Ok ? request.Length * sizeof(float) : 0;
         WireFormat.WriteResponse(buffer, status, segment?.Tag ?? 0, bytes);
-        await peer.SendAllAsync(buffer.AsMemory(0, WireFormat.ResponseSize), cancellation);
+        await peer.WriteAsync(buffer.AsMemory(0, WireFormat.ResponseSize), cancellation);
         if (bytes > 0)
         {
-            await peer.SendAllAsync(segment!.Bytes.Slice(request.Offset * sizeof(float), bytes), cancellation);
+            await peer.WriteAsync(segment!.Bytes.Slice(request.Offset * sizeof(float), bytes), cancellation);
             _traffic.AddSent(bytes);
         }
     }

@@ -36,4 +36,19 @@ internal static class SocketIo
             buffer = buffer[sent..];
         }
     }
+
+    /// <summary>Fills <paramref name="buffer"/> from a connection's stream or throws, as above.</summary>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
+    public static async ValueTask ReceiveExactlyAsync(this Stream stream, Memory<byte> buffer, CancellationToken cancellation)
+    {
+        while (buffer.Length > 0)
+        {
+            var read = await stream.ReadAsync(buffer, cancellation);
+            if (read == 0)
+            {
+                throw new EndOfStreamException($"the peer closed the connection with {buffer.Length} bytes of a frame still to come");
+            }
+            buffer = buffer[read..];
+        }
+    }
 }

@@ -43,9 +43,16 @@ public static class ClusterTls
         options.LocalCertificate = certificate;
         options.RemoteCertificateMode = RemoteCertificateMode.RequireCertificate;
         options.ClientCertificateMode = RemoteCertificateMode.RequireCertificate;
-        var name = certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false);
+        var name = NameOf(certificate);
         options.OnAuthenticateAsClient = (_, ssl) => ssl.TargetHost = name;
-        // Pinned: the peer proves it holds the cluster's private key; names and chains do not matter.
-        options.RemoteCertificateValidation = (remote, _, _) => remote is not null && remote.RawDataMemory.Span.SequenceEqual(certificate.RawDataMemory.Span);
+        options.RemoteCertificateValidation = (remote, _, _) => IsClusterCertificate(remote, certificate);
     }
+
+    /// <summary>Pinned: the peer proves it holds the cluster's private key by presenting exactly its
+    /// certificate; names and chains do not matter.</summary>
+    public static bool IsClusterCertificate(X509Certificate? remote, X509Certificate2 cluster) =>
+        remote is X509Certificate2 presented && presented.RawDataMemory.Span.SequenceEqual(cluster.RawDataMemory.Span);
+
+    /// <summary>The name a client asks for (TLS wants one; the pin, not the name, decides).</summary>
+    public static string NameOf(X509Certificate2 certificate) => certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false);
 }

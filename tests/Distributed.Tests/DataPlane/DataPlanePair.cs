@@ -1,5 +1,7 @@
 using DistTrain.Contracts.Payloads;
 using DistTrain.Worker.DataPlane;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DistTrain.Distributed.Tests.DataPlane;
@@ -9,11 +11,15 @@ internal sealed class DataPlanePair : IDisposable
 {
     public const string ClusterKey = "test-service/test-cluster";
 
-    public DataPlanePair(DataPlaneTransport transport, TimeSpan? timeout = null)
+    /// <param name="ownerCertificate">The owner's cluster certificate (TLS on its listener); null: plain TCP.</param>
+    /// <param name="readerCertificate">The reader's; by default the owner's.</param>
+    public DataPlanePair(DataPlaneTransport transport, TimeSpan? timeout = null, X509Certificate2? ownerCertificate = null, X509Certificate2? readerCertificate = null,
+        ILogger? ownerLog = null)
     {
-        Options = new DataPlaneOptions { Transport = transport, IoTimeout = timeout ?? TimeSpan.FromSeconds(5) };
-        Owner = new DataPlaneService(Options, ClusterKey, "owner-" + Guid.NewGuid().ToString("N")[..6], NullLogger.Instance);
-        Reader = new DataPlaneService(Options, ClusterKey, "reader-" + Guid.NewGuid().ToString("N")[..6], NullLogger.Instance);
+        Options = new DataPlaneOptions { Transport = transport, IoTimeout = timeout ?? TimeSpan.FromSeconds(5), Certificate = ownerCertificate };
+        var readerOptions = new DataPlaneOptions { Transport = transport, IoTimeout = Options.IoTimeout, Certificate = readerCertificate ?? ownerCertificate };
+        Owner = new DataPlaneService(Options, ClusterKey, "owner-" + Guid.NewGuid().ToString("N")[..6], ownerLog ?? NullLogger.Instance);
+        Reader = new DataPlaneService(readerOptions, ClusterKey, "reader-" + Guid.NewGuid().ToString("N")[..6], NullLogger.Instance);
     }
 
     public DataPlaneOptions Options { get; }
