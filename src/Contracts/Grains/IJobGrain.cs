@@ -8,6 +8,7 @@ namespace DistTrain.Contracts.Grains;
 /// job → groups → workers; nothing calls back into the job, so nothing can deadlock on it.
 /// </summary>
 [Alias("DistTrain.IJobGrain")]
+[ClientCallable] // the console's surface: submit, status, watch, cancel, final weights
 public interface IJobGrain : IGrainWithStringKey
 {
     /// <summary>Validates <paramref name="spec"/> and starts training in the background.</summary>

@@ -12,5 +12,6 @@ public interface IJobRegistryGrain : IGrainWithIntegerKey
     Task RegisterAsync(JobSummary job);
 
     [Alias("List")]
+    [ClientCallable] // `jobs`; registering is for job grains
     Task<IReadOnlyList<JobSummary>> ListAsync();
 }

@@ -7,6 +7,7 @@ namespace DistTrain.Distributed.Tests.Infrastructure;
 /// Calls a parameter-server slice from inside the cluster, as a job grain does (a client may not),
 /// playing two job activations: the newer sets the slice up, the older then tries every request.
 /// </summary>
+[DistTrain.Contracts.Grains.ClientCallable] // the test drives it; it makes the cluster-internal calls
 public interface IFenceProbeGrain : IGrainWithStringKey
 {
     /// <summary>Each older request's outcome: the refusal's message, or "accepted".</summary>
