@@ -32,14 +32,14 @@ public sealed class JobRunner(IClusterClient client)
         var job = await SubmitAsync(jobId, spec);
         try
         {
-            return await FollowAsync(job, onProgress, cancellationToken);
+            return await FollowAsync(job, onProgress, cancellationToken, health: new ClusterHealth(client));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Cancellation takes effect after the step in flight: wait (briefly) for the final status.
             await job.CancelAsync();
             using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            return await FollowAsync(job, onProgress, grace.Token);
+            return await FollowAsync(job, onProgress, grace.Token, health: new ClusterHealth(client));
         }
     }
 
@@ -51,8 +51,10 @@ public sealed class JobRunner(IClusterClient client)
     /// <see cref="WatchPatience"/>). Either way the new watch replays the finished epochs first; each
     /// epoch reaches <paramref name="onProgress"/> once.
     /// </summary>
+    /// <param name="health">Asks the cluster, while the job does not answer, whether it can recover at all
+    /// (<see cref="ClusterHealth"/>); without it the console waits out its whole patience.</param>
     public static async Task<JobStatus> FollowAsync(IJobGrain job, Action<JobProgress>? onProgress, CancellationToken cancellationToken = default,
-        WatchPatience? patience = null)
+        WatchPatience? patience = null, ClusterHealth? health = null)
     {
         patience ??= WatchPatience.Default;
         var lostSince = (DateTime?)null;
@@ -79,7 +81,7 @@ public sealed class JobRunner(IClusterClient client)
             {
                 // A job that existed but answers as a blank one was re-created by this very call on
                 // a live silo, with nothing to resume from: it will never make progress.
-                var status = await StatusAsync(job, cancellationToken);
+                var status = await ThroughSiloLossAsync(job.GetStatusAsync, cancellationToken, health, job);
                 if (status.State == JobState.Pending && status.Spec is null)
                 {
                     throw new JobLostException(job.GetPrimaryKeyString());
@@ -93,6 +95,10 @@ public sealed class JobRunner(IClusterClient client)
             }
             catch (Exception e) when ((IsSiloLoss(e) || e is WatchStalledException) && DateTime.UtcNow - (lostSince ??= DateTime.UtcNow) < SiloLossPatience)
             {
+                if (health is not null)
+                {
+                    await health.ThrowIfBrokenAsync(job, lostSince.Value, cancellationToken);
+                }
                 await Task.Delay(e is WatchStalledException ? TimeSpan.FromMilliseconds(200) : TimeSpan.FromSeconds(1), cancellationToken);
             }
         }
@@ -188,9 +194,11 @@ public sealed class JobRunner(IClusterClient client)
     /// A grain call, made again every second while it fails because its grain's silo is going away,
     /// until membership declares the silo dead and the call reaches a new activation on a live one.
     /// </summary>
-    public static async Task<T> ThroughSiloLossAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken = default)
+    public static async Task<T> ThroughSiloLossAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken = default,
+        ClusterHealth? health = null, IJobGrain? job = null)
     {
-        var deadline = DateTime.UtcNow + SiloLossPatience;
+        var start = DateTime.UtcNow;
+        var deadline = start + SiloLossPatience;
         while (true)
         {
             try
@@ -199,6 +207,10 @@ public sealed class JobRunner(IClusterClient client)
             }
             catch (Exception e) when (IsSiloLoss(e) && DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
             {
+                if (health is not null && job is not null)
+                {
+                    await health.ThrowIfBrokenAsync(job, start, cancellationToken);
+                }
                 await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
             }
         }

@@ -90,7 +90,8 @@ internal static class ClusterCommandOptions
     public static async Task<IJobGrain?> ExistingJobAsync(IClusterClient client, string jobId, CancellationToken cancellationToken = default)
     {
         var job = client.GetGrain<IJobGrain>(jobId);
-        var status = await JobRunner.StatusAsync(job, cancellationToken);
+        // A job gone with a cluster that cannot recover is said so within seconds, not after the patience.
+        var status = await JobRunner.ThroughSiloLossAsync(job.GetStatusAsync, cancellationToken, new ClusterHealth(client), job);
         if (status.State == JobState.Pending && status.Spec is null)
         {
             Console.Error.WriteLine($"error: no job '{jobId}' on this cluster (see `disttrain jobs`).");
@@ -102,6 +103,10 @@ internal static class ClusterCommandOptions
     /// <summary>The shape of every per-job command: connect (or explain), find the job (or say there
     /// is none), then act on it; user mistakes end as one line and exit code 2.</summary>
     public static Func<ParseResult, CancellationToken, Task<int>> OnJob(Argument<string> id, Func<IJobGrain, CancellationToken, Task<int>> action) =>
+        OnJob(id, (job, _, cancellationToken) => action(job, cancellationToken));
+
+    /// <summary>As above, for an action that needs the cluster's client too.</summary>
+    public static Func<ParseResult, CancellationToken, Task<int>> OnJob(Argument<string> id, Func<IJobGrain, IClusterClient, CancellationToken, Task<int>> action) =>
         (parse, cancellationToken) => DistTrain.Client.Output.UserError.GuardAsync(async () =>
         {
             await using var connection = await ConnectAsync(parse, cancellationToken);
@@ -111,7 +116,7 @@ internal static class ClusterCommandOptions
             }
 
             return await ExistingJobAsync(connection.Client, parse.GetValue(id)!, cancellationToken) is { } job
-                ? await action(job, cancellationToken)
+                ? await action(job, connection.Client, cancellationToken)
                 : DistTrain.Client.Output.UserError.ExitCode;
         });
 }

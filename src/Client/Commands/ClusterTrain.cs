@@ -99,7 +99,7 @@ internal static class ClusterTrain
         JobStatus status;
         try
         {
-            status = await display.RunAsync(async d => await JobRunner.FollowAsync(job, p => Show(d, p), cancellation));
+            status = await display.RunAsync(async d => await JobRunner.FollowAsync(job, p => Show(d, p), cancellation, health: new ClusterHealth(client)));
         }
         catch (OperationCanceledException)
         {

@@ -15,9 +15,9 @@ internal static class WatchCommand
         var id = new Argument<string>("id") { Description = "Job id" };
         var command = new Command("watch", "Follow a job's progress until it finishes") { id };
         ClusterCommandOptions.AddTo(command);
-        command.SetAction(ClusterCommandOptions.OnJob(id, async (job, cancellationToken) =>
+        command.SetAction(ClusterCommandOptions.OnJob(id, async (job, client, cancellationToken) =>
         {
-            var status = await FollowAsync(job, cancellationToken);
+            var status = await FollowAsync(job, new ClusterHealth(client), cancellationToken);
             StatusView.Write(status);
             return StatusView.ExitCode(status);
         }));
@@ -28,7 +28,7 @@ internal static class WatchCommand
     public static readonly TimeSpan PipedStepInterval = TimeSpan.FromSeconds(5);
 
     /// <summary>Follows the job to its end: a live bar on a terminal, lines otherwise.</summary>
-    public static async Task<JobStatus> FollowAsync(IJobGrain job, CancellationToken cancellationToken)
+    public static async Task<JobStatus> FollowAsync(IJobGrain job, ClusterHealth? health, CancellationToken cancellationToken)
     {
         if (Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
         {
@@ -46,7 +46,7 @@ internal static class WatchCommand
                     lastStepLine = now;
                 }
                 Console.WriteLine(StatusView.Line(p));
-            }, cancellationToken);
+            }, cancellationToken, health: health);
         }
 
         JobStatus? final = null;
@@ -64,7 +64,7 @@ internal static class WatchCommand
                     {
                         AnsiConsole.MarkupLine(Markup.Escape(StatusView.Line(p)));
                     }
-                }, cancellationToken);
+                }, cancellationToken, health: health);
                 bar.StopTask();
             });
         return final!;

@@ -26,6 +26,13 @@ internal static class UserError
             await Console.Error.WriteLineAsync("cancelled");
             return 130;
         }
+        catch (Cluster.ClusterBrokenException e)
+        {
+            // A live silo said the cluster cannot recover (a localhost cluster without its primary):
+            // no use waiting out the patience for a silo loss.
+            await Console.Error.WriteLineAsync($"error: {e.Message}");
+            return ClusterUnreachableExitCode;
+        }
         catch (Exception e) when (Cluster.JobRunner.IsSiloLoss(e))
         {
             // The cluster failed us (a silo died and stayed unreachable, a call timed out): say so in

@@ -36,9 +36,12 @@ public sealed class MembershipPrimary(IOptions<DevelopmentClusterMembershipOptio
         }
     }
 
-    public string Describe(string failure) =>
+    /// <summary>Why a cluster without its primary cannot recover, and what to do.</summary>
+    public string Gone =>
         $"the cluster's primary silo ({Endpoint}) is gone: with localhost clustering it holds the membership, and without it no silo can " +
-        $"take over the grains it held, so the job cannot recover (restart the cluster and submit again, or run the silos with --redis); {failure}";
+        "take over the grains it held (restart the cluster and submit again, or run the silos with --redis)";
+
+    public string Describe(string failure) => $"{Gone}; the job cannot recover: {failure}";
 }
 
 /// <summary>The membership primary of a localhost cluster went away during a job.</summary>

@@ -127,11 +127,15 @@ internal static partial class ProcessRunner
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{fileName} {string.Join(' ', info.ArgumentList)} ran over {timeout}");
+            // What it printed before it was stopped says where it hung.
+            var said = await Task.WhenAll(output, error).WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : ["?", "?"]);
+            throw new TimeoutException($"{fileName} {string.Join(' ', info.ArgumentList)} ran over {timeout}\n--- stdout (last 2,000 characters)\n{Tail(said[0])}\n--- stderr\n{Tail(said[1])}");
         }
 
         return new Result(process.ExitCode, await output, await error);
     }
+
+    private static string Tail(string text) => text.Length <= 2000 ? text : text[^2000..];
 
     /// <summary>The console, built beside the tests in the same configuration.</summary>
     public static string ClientDll()
