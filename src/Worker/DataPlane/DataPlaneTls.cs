@@ -15,36 +15,30 @@ namespace DistTrain.Worker.DataPlane;
 internal static class DataPlaneTls
 {
     /// <summary>The dialling side's stream over <paramref name="socket"/>, which it owns from now on.</summary>
-    public static async ValueTask<Stream> ConnectAsync(Socket socket, X509Certificate2? certificate, CancellationToken cancellation)
-    {
-        var network = new NetworkStream(socket, ownsSocket: true);
-        if (certificate is null)
+    public static ValueTask<Stream> ConnectAsync(Socket socket, X509Certificate2? certificate, CancellationToken cancellation) =>
+        OverAsync(socket, certificate, (tls, cluster) => tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
         {
-            return network;
-        }
-        var tls = new SslStream(network, leaveInnerStreamOpen: false);
-        try
-        {
-            await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
-            {
-                TargetHost = ClusterTls.NameOf(certificate),
-                ClientCertificates = [certificate],
-                // Present the cluster certificate whatever issuers the peer names: it is self-signed.
-                LocalCertificateSelectionCallback = (_, _, _, _, _) => certificate,
-                RemoteCertificateValidationCallback = (_, remote, _, _) => ClusterTls.IsClusterCertificate(remote, certificate),
-                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-            }, cancellation);
-            return tls;
-        }
-        catch
-        {
-            await tls.DisposeAsync();
-            throw;
-        }
-    }
+            TargetHost = ClusterTls.NameOf(cluster),
+            ClientCertificates = [cluster],
+            // Present the cluster certificate whatever issuers the peer names: it is self-signed.
+            LocalCertificateSelectionCallback = (_, _, _, _, _) => cluster,
+            RemoteCertificateValidationCallback = (_, remote, _, _) => ClusterTls.IsClusterCertificate(remote, cluster),
+            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+        }, cancellation));
 
     /// <summary>The listening side's stream over <paramref name="socket"/>, which it owns from now on.</summary>
-    public static async ValueTask<Stream> AcceptAsync(Socket socket, X509Certificate2? certificate, CancellationToken cancellation)
+    public static ValueTask<Stream> AcceptAsync(Socket socket, X509Certificate2? certificate, CancellationToken cancellation) =>
+        OverAsync(socket, certificate, (tls, cluster) => tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+        {
+            ServerCertificate = cluster,
+            ClientCertificateRequired = true,
+            RemoteCertificateValidationCallback = (_, remote, _, _) => ClusterTls.IsClusterCertificate(remote, cluster),
+            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+        }, cancellation));
+
+    /// <summary>The socket's stream, or a TLS session over it once <paramref name="authenticate"/> has
+    /// run the handshake; a failed handshake closes the socket.</summary>
+    private static async ValueTask<Stream> OverAsync(Socket socket, X509Certificate2? certificate, Func<SslStream, X509Certificate2, Task> authenticate)
     {
         var network = new NetworkStream(socket, ownsSocket: true);
         if (certificate is null)
@@ -54,13 +48,7 @@ internal static class DataPlaneTls
         var tls = new SslStream(network, leaveInnerStreamOpen: false);
         try
         {
-            await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
-            {
-                ServerCertificate = certificate,
-                ClientCertificateRequired = true,
-                RemoteCertificateValidationCallback = (_, remote, _, _) => ClusterTls.IsClusterCertificate(remote, certificate),
-                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-            }, cancellation);
+            await authenticate(tls, certificate);
             return tls;
         }
         catch
