@@ -81,7 +81,7 @@ public sealed class JobRunner(IClusterClient client)
             {
                 // A job that existed but answers as a blank one was re-created by this very call on
                 // a live silo, with nothing to resume from: it will never make progress.
-                var status = await ThroughSiloLossAsync(job.GetStatusAsync, cancellationToken, health, job);
+                var status = await StatusAsync(job, cancellationToken, health);
                 if (status.State == JobState.Pending && status.Spec is null)
                 {
                     throw new JobLostException(job.GetPrimaryKeyString());
@@ -187,8 +187,9 @@ public sealed class JobRunner(IClusterClient client)
     /// The job's status, calling again while the silo that ran it is being declared dead: once it is,
     /// the call activates the job on a live silo (which resumes it from its checkpoint, if any).
     /// </summary>
-    public static Task<JobStatus> StatusAsync(IJobGrain job, CancellationToken cancellationToken = default) =>
-        ThroughSiloLossAsync(job.GetStatusAsync, cancellationToken);
+    /// <param name="health">When given, a cluster that cannot recover is said so within seconds (<see cref="ClusterHealth"/>).</param>
+    public static Task<JobStatus> StatusAsync(IJobGrain job, CancellationToken cancellationToken = default, ClusterHealth? health = null) =>
+        ThroughSiloLossAsync(job.GetStatusAsync, cancellationToken, health, job);
 
     /// <summary>
     /// A grain call, made again every second while it fails because its grain's silo is going away,

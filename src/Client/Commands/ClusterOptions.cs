@@ -91,7 +91,7 @@ internal static class ClusterCommandOptions
     {
         var job = client.GetGrain<IJobGrain>(jobId);
         // A job gone with a cluster that cannot recover is said so within seconds, not after the patience.
-        var status = await JobRunner.ThroughSiloLossAsync(job.GetStatusAsync, cancellationToken, new ClusterHealth(client), job);
+        var status = await JobRunner.StatusAsync(job, cancellationToken, new ClusterHealth(client));
         if (status.State == JobState.Pending && status.Spec is null)
         {
             Console.Error.WriteLine($"error: no job '{jobId}' on this cluster (see `disttrain jobs`).");

@@ -27,16 +27,6 @@ internal static class SocketIo
         }
     }
 
-    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
-    public static async ValueTask SendAllAsync(this Socket socket, ReadOnlyMemory<byte> buffer, CancellationToken cancellation)
-    {
-        while (buffer.Length > 0)
-        {
-            var sent = await socket.SendAsync(buffer, SocketFlags.None, cancellation);
-            buffer = buffer[sent..];
-        }
-    }
-
     /// <summary>Fills <paramref name="buffer"/> from a connection's stream or throws, as above.</summary>
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
     public static async ValueTask ReceiveExactlyAsync(this Stream stream, Memory<byte> buffer, CancellationToken cancellation)

@@ -60,7 +60,7 @@ public sealed class WorkerGroupGrain(DataPlaneService dataPlane, Microsoft.Exten
         _weightsVersion = -1;
         // bf16 on the wire: what this group sends is rounded, and what rounding drops is added to
         // its next gradient (error feedback); a fresh set-up starts with nothing carried over.
-        var bf16 = setup.Groups > 1 && setup.Spec.Wire == "bf16";
+        var bf16 = TrainingSetup.RoundsOnWire(setup.Spec, setup.Groups);
         RetirePartial();
         _partial = new StepBuffers<Segment>(bf16 ? dataPlane.CreateBf16(_parameterCount, shared: true) : dataPlane.Create(_parameterCount, shared: setup.Groups > 1));
         _exact = bf16 ? new float[_parameterCount] : null;

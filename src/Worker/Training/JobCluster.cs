@@ -89,7 +89,7 @@ internal sealed class JobCluster(IGrainFactory grains, DataPlane.DataPlaneServic
 
     /// <summary>`--wire bf16` across silos: each group carries what its rounding dropped (error
     /// feedback), state that a group lost mid-epoch takes with it.</summary>
-    private bool RoundsOnWire => groups > 1 && spec.Wire == "bf16";
+    private bool RoundsOnWire => TrainingSetup.RoundsOnWire(spec, groups);
 
     /// <summary>Back to <paramref name="checkpoint"/> on every slice, groups set up afresh.</summary>
     public Task RollBackAsync(ParameterCheckpoint checkpoint) => SetUpAsync(checkpoint, _jobSilo);

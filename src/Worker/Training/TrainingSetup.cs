@@ -117,6 +117,10 @@ public sealed record TrainingSetup(JobSpec Spec, NetworkSpec Network, ModelSpec 
     }
 
     /// <summary>For code past validation (workers, parameter server): a bad spec is a bug there.</summary>
+    /// <summary>`--wire bf16` applies: what crosses between silos is rounded, so there must be more
+    /// than one silo's group; each group then carries error feedback.</summary>
+    public static bool RoundsOnWire(JobSpec spec, int groups) => groups > 1 && spec.Wire == "bf16";
+
     public static TrainingSetup Create(JobSpec spec)
     {
         var (setup, field, error) = TryCreate(spec);
