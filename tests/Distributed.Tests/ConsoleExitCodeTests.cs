@@ -157,6 +157,7 @@ public sealed class ConsoleExitCodeTests
     [Theory]
     [InlineData("train --epochs 1 --gateway " + DownGateway)] // a named gateway is never replaced by an embedded silo
     [InlineData("submit --epochs 1 --gateway " + DownGateway)]
+    [InlineData("train --detach --epochs 1 --gateway " + DownGateway)]
     [InlineData("jobs --gateway " + DownGateway)]
     [InlineData("status job-1 --gateway " + DownGateway)]
     public async Task AClusterThatDoesNotAnswer_IsExitCode3(string arguments)

@@ -161,6 +161,35 @@ public sealed class JobLifecycleTests(ClusterFixture fixture, ITestOutputHelper 
     }
 
     [Fact]
+    public async Task ACorruptDataset_FailsTheJob_NamingTheFile_NotTheSilo()
+    {
+        // Four IDX files by name, one of them garbage: the load fails on a worker's silo, and what
+        // reaches the job (on any silo) must be the file's error, not "Could not find a codec".
+        var name = $"test-corrupt-{Guid.NewGuid():N}";
+        var folder = Path.Combine(TestPaths.DataRoot, name);
+        Directory.CreateDirectory(folder);
+        try
+        {
+            foreach (var file in Directory.GetFiles(Path.Combine(TestPaths.DataRoot, "mnist"), "*.gz"))
+            {
+                File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
+            }
+            File.WriteAllBytes(Path.Combine(folder, "train-labels-idx1-ubyte.gz"), [0x1f, 0x8b, 8, 0, 1, 2, 3]);
+
+            var status = await Jobs.RunAsync(Client, Jobs.NewId("corrupt-data"), Jobs.Small(workers: 3) with { Dataset = name });
+
+            Assert.Equal(JobState.Failed, status.State);
+            Assert.Contains("train-labels-idx1-ubyte.gz", status.Error);
+            Assert.DoesNotContain("codec", status.Error, StringComparison.OrdinalIgnoreCase);
+            Assert.Equal(ClusterFixture.SiloCount, fixture.Cluster.Silos.Count);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task TrainLimitBeyondTheDataset_FailsTheJob_NotTheSilo()
     {
         var status = await Jobs.RunAsync(Client, Jobs.NewId("toolarge"), Jobs.Small(workers: 2) with { TrainLimit = 10_000_000 });

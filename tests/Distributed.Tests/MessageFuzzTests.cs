@@ -30,6 +30,39 @@ public sealed class MessageFuzzTests(ITestOutputHelper output)
             Parameters = new ParameterCheckpoint { Version = 42, AppliedStep = 41, Weights = FloatBlock.Own([1f, 2f, 3f]), Velocity = FloatBlock.Own([0.5f, 0f, -0.5f]) },
         }, m => Assert.NotNull(m));
 
+    [Fact]
+    public void AFloatBlockClaimingMoreThanTheMessageHolds_IsRefused_BeforeAllocatingIt()
+    {
+        // Five floats whose length field is rewritten to claim 16 M floats (64 MB, under the cap):
+        // the claim is refused from the bytes the message holds, not allocated and then found short.
+        var serializer = Services.GetRequiredService<Serializer>();
+        var floats = new[] { 1f, 2f, 3f, 4f, 5f };
+        var bytes = serializer.SerializeToArray(new ShardGradient { Shard = 1, GlobalStep = 2, SampleCount = 3, Gradient = FloatBlock.Own(floats) });
+        var payload = System.Runtime.InteropServices.MemoryMarshal.AsBytes(floats.AsSpan()).ToArray();
+        var at = bytes.AsSpan().IndexOf(payload);
+        Assert.True(at > 0, "the floats' bytes are in the message");
+        Assert.Equal(OrleansVarUInt32(20), bytes[(at - 1)..at]); // the length field just before them
+        var hostile = bytes[..(at - 1)].Concat(OrleansVarUInt32(FloatBlock.MaxLength * sizeof(float))).Concat(bytes[at..]).ToArray();
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var refused = Assert.Throws<InvalidDataException>(() => serializer.Deserialize<ShardGradient>(hostile));
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Contains("the message holds only", refused.Message);
+        Assert.True(allocated < 1024 * 1024, $"{allocated:N0} B allocated for a {hostile.Length}-byte message");
+    }
+
+    /// <summary>Orleans' variable-length integer: the count of bytes in the first byte's low bits.</summary>
+    private static byte[] OrleansVarUInt32(uint value)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using var session = Services.GetRequiredService<Orleans.Serialization.Session.SerializerSessionPool>().GetSession();
+        var writer = Orleans.Serialization.Buffers.Writer.Create(buffer, session);
+        writer.WriteVarUInt32(value);
+        writer.Commit();
+        return buffer.WrittenSpan.ToArray();
+    }
+
     /// <summary>Whether the first frame outside the base library is Orleans' (a dictionary lookup
     /// of an unknown type id still counts as Orleans refusing it).</summary>
     private static bool ThrownByOrleans(Exception e) =>

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using DistTrain.Client.Output;
 using DistTrain.Contracts.Grains;
+using DistTrain.Contracts.Messages;
 using Spectre.Console;
 
 namespace DistTrain.Client.Commands;
@@ -16,7 +17,12 @@ internal static class CancelCommand
         command.SetAction(ClusterCommandOptions.OnJob(id, async (job, _) =>
         {
             var status = await job.CancelAsync();
-            AnsiConsole.MarkupLineInterpolated($"{status.JobId}: {status.State} (cancellation takes effect after the step in flight)");
+            AnsiConsole.MarkupLineInterpolated(status.State switch
+            {
+                JobState.Cancelled => $"{status.JobId}: Cancelled",
+                JobState.Completed or JobState.Failed => $"{status.JobId}: already {status.State}; nothing to cancel",
+                _ => $"{status.JobId}: {status.State} (cancellation takes effect after the step in flight)",
+            });
             return 0;
         }));
         return command;

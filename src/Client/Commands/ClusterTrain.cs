@@ -44,16 +44,16 @@ internal static class ClusterTrain
             // On a real cluster the dataset is a name the silos resolve under their data root.
             spec = spec with { Dataset = dataPath ?? "mnist" };
         }
-        else if (!mode.AllowEmbedded || ClusterCommandOptions.GatewayNamed(parse))
+        else if (!mode.AllowEmbedded || mode.Detach || ClusterCommandOptions.GatewayNamed(parse))
         {
-            // A gateway the user named (or a command that needs a cluster) is never replaced by an
-            // embedded silo: that would train somewhere other than where they asked.
+            // A gateway the user named (or a command that needs a cluster: submit, train --detach,
+            // whose job would die with this process) is never replaced by an embedded silo: that
+            // would train somewhere other than where they asked. Like every cluster command: code 3.
             ClusterCommandOptions.ReportUnreachable(gateways);
             return ClusterCommandOptions.Unreachable;
         }
         else
         {
-            UserError.Require(!mode.Detach, "--detach", $"needs a running cluster; none answered at {GatewayList.Describe(gateways)}.");
             Say(json, $"No cluster answered at {GatewayList.Describe(gateways)}: starting an embedded silo in this process.");
             string? dataRoot = null;
             if (dataPath is not null && !(dataPath == "mnist" && !Directory.Exists(dataPath)))

@@ -107,10 +107,6 @@ internal static class StatusView
         _ => $"{p.JobId} epoch {p.Epoch}/{p.Epochs} step {p.Step}/{p.TotalSteps} loss {p.Loss:F4}",
     };
 
-    public static int ExitCode(JobStatus status) => status.State switch
-    {
-        JobState.Completed => 0,
-        JobState.Cancelled => 4,
-        _ => 1,
-    };
+    /// <summary>The README's table: 0 for a Completed job, 1 for one that ended Failed or Cancelled.</summary>
+    public static int ExitCode(JobStatus status) => status.State == JobState.Completed ? 0 : 1;
 }

@@ -48,6 +48,13 @@ public sealed class FloatBlockCodec : IFieldCodec<FloatBlock>
             throw new InvalidDataException($"A FloatBlock claims {byteCount:N0} bytes; blocks hold at most {FloatBlock.MaxLength:N0} floats.");
         }
 
+        // Allocate only what the message really holds: a 30-byte message claiming 64 MB must not
+        // cost 64 MB before the read finds the bytes missing.
+        if (RemainingBytes(ref reader) is { } remaining && byteCount > remaining)
+        {
+            throw new InvalidDataException($"A FloatBlock claims {byteCount:N0} bytes; the message holds only {remaining:N0} more.");
+        }
+
         if (byteCount % sizeof(float) != 0)
         {
             throw new InvalidDataException($"A FloatBlock of {byteCount} bytes is not a whole number of floats.");
@@ -59,5 +66,18 @@ public sealed class FloatBlockCodec : IFieldCodec<FloatBlock>
         var result = FloatBlock.Own(values);
         ReferenceCodec.RecordObject(reader.Session, result);
         return result;
+    }
+
+    /// <summary>Unread bytes of the input, or null for a stream that cannot tell.</summary>
+    private static long? RemainingBytes<TInput>(ref Reader<TInput> reader)
+    {
+        try
+        {
+            return reader.Remaining;
+        }
+        catch (NotSupportedException)
+        {
+            return null;
+        }
     }
 }

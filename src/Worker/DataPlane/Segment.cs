@@ -200,7 +200,25 @@ internal sealed unsafe class SharedMemorySegment : Segment
         var (name, id) = NewName();
         var path = Path.Combine(directory, name);
         var bytes = SegmentHeader.Size + (long)length * sizeof(float);
-        var file = MemoryMappedFile.CreateFromFile(path, FileMode.CreateNew, null, bytes, MemoryMappedFileAccess.ReadWrite);
+        // Owner-only (0600): weights and gradients are the user's data, and a segment is read and
+        // written in place, so another local user must not open it (the default mode is 0644).
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.ReadWrite };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+        var stream = new FileStream(path, options);
+        MemoryMappedFile file;
+        try
+        {
+            file = MemoryMappedFile.CreateFromFile(stream, null, bytes, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: false);
+        }
+        catch
+        {
+            stream.Dispose();
+            File.Delete(path);
+            throw;
+        }
         try
         {
             var view = file.CreateViewAccessor(0, bytes, MemoryMappedFileAccess.ReadWrite);

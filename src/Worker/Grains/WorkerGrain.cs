@@ -48,10 +48,20 @@ public sealed class WorkerGrain(DatasetCache datasets) : Grain, IWorkerGrain
         var (path, error) = datasets.Resolve(setup.Spec.Dataset);
         if (path is null)
         {
-            throw new JobSpecException(nameof(JobSpec.Dataset), $"Dataset {error}");
+            throw new JobSpecException(nameof(JobSpec.Dataset), $"Dataset \"{setup.Spec.Dataset}\": {error}");
         }
 
-        var data = await datasets.AcquireAsync(path);
+        LoadedDataset data;
+        try
+        {
+            data = await datasets.AcquireAsync(path);
+        }
+        catch (DatasetException e)
+        {
+            // Core's exception has no Orleans codec (Core knows nothing of Orleans): crossing to a job
+            // on another silo it arrived as "Could not find a codec", not as what is wrong with the file.
+            throw new JobSpecException(nameof(JobSpec.Dataset), $"Dataset \"{setup.Spec.Dataset}\": {e.Message}");
+        }
         var spec = setup.Spec;
         try
         {
@@ -98,6 +108,11 @@ public sealed class WorkerGrain(DatasetCache datasets) : Grain, IWorkerGrain
             return last;
         }
 
+        if (RefusalOf(request) is { } refusal)
+        {
+            throw new ArgumentException($"Worker {this.GetPrimaryKeyString()} refused step {request.GlobalStep}: {refusal}");
+        }
+
         var spec = _setup.Spec;
         if (_orderEpoch != request.Epoch)
         {
@@ -134,6 +149,33 @@ public sealed class WorkerGrain(DatasetCache datasets) : Grain, IWorkerGrain
             Gradient = count == 0 ? FloatBlock.Empty : FloatBlock.Own(_gradient),
             ComputeSeconds = seconds,
         };
+    }
+
+    /// <summary>Why a step request cannot belong to this worker's job (null when it can): weights of
+    /// another length than the network's parameters, or an epoch, batch or round its data does not have.
+    /// Checked before any of it is used, so a bad request costs an error, not a read out of range.</summary>
+    private string? RefusalOf(StepRequest request)
+    {
+        var spec = _setup!.Spec;
+        var parameters = _training!.Network.ParameterCount;
+        var batches = BatchPlan.StepsPerEpoch(_trainCount, spec.GlobalBatchSize);
+        if (request.Weights.Length != parameters)
+        {
+            return $"its weights hold {request.Weights.Length:N0} values for a network of {parameters:N0} parameters";
+        }
+        if (request.Epoch < 1 || request.Epoch > spec.Epochs)
+        {
+            return $"epoch {request.Epoch} is not one of the job's epochs 1–{spec.Epochs}";
+        }
+        if (request.LocalSteps < 1 || request.LocalSteps > TrainingSetup.MaxSyncEvery)
+        {
+            return $"{request.LocalSteps} local steps is outside 1–{TrainingSetup.MaxSyncEvery}";
+        }
+        if (request.StepInEpoch < 0 || request.StepInEpoch > batches - request.LocalSteps)
+        {
+            return $"batches {request.StepInEpoch}–{(long)request.StepInEpoch + request.LocalSteps - 1} are not all among the epoch's {batches} batches";
+        }
+        return null;
     }
 
     /// <summary>
@@ -192,6 +234,10 @@ public sealed class WorkerGrain(DatasetCache datasets) : Grain, IWorkerGrain
         var (first, count) = BatchPlan.Shard(_test.Count, _setup.Shard, _setup.ShardCount);
         var network = _training.Network;
         var test = _test;
+        if (weights.Weights.Length != network.ParameterCount)
+        {
+            throw new ArgumentException($"Worker {this.GetPrimaryKeyString()} refused to evaluate weights of {weights.Weights.Length:N0} values for a network of {network.ParameterCount:N0} parameters");
+        }
         var parameters = weights.Weights.ReadOnlyArray();
         var result = await Task.Run(() =>
         {

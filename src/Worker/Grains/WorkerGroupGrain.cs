@@ -217,6 +217,10 @@ public sealed class WorkerGroupGrain(DataPlaneService dataPlane, Microsoft.Exten
         var n = 0;
         foreach (var shard in shards)
         {
+            if (shard.GlobalStep != step)
+            {
+                throw new InvalidOperationException($"Shard {shard.Shard} answered step {step} with its gradient of step {shard.GlobalStep}");
+            }
             if (shard.SampleCount > 0)
             {
                 if (shard.Gradient.Length != _parameterCount)

@@ -3,6 +3,7 @@ using DistTrain.Worker.DataPlane;
 using DistTrain.Worker.Data;
 using DistTrain.Worker.Placement;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Runtime.Hosting;
 
 namespace DistTrain.Worker.Hosting;
 
@@ -40,6 +41,7 @@ public static class SiloBuilderExtensions
 #pragma warning disable ORLEANSEXP003 // evaluated here; see the README's failure model
         builder.AddDistributedGrainDirectory();
 #pragma warning restore ORLEANSEXP003
+        builder.AddGrainDirectory(SiloLocalDirectory.Name, (_, _) => new SiloLocalDirectory());
         return builder;
     }
 }

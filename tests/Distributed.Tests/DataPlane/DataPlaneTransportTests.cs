@@ -41,6 +41,17 @@ public sealed class DataPlaneTransportTests(ITestOutputHelper output)
         Assert.Equal(42f, view.Span[7]);
     }
 
+    [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")] // shared memory is /dev/shm
+    public void SharedMemorySegments_AreTheOwnersAlone()
+    {
+        using var pair = new DataPlanePair(DataPlaneTransport.SharedMemory);
+        var (segment, _, _) = pair.Publish(16, tag: 1);
+
+        var mode = File.GetUnixFileMode(Path.Combine(pair.Options.SharedMemoryDirectory, segment.Name));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, mode); // not the default 0644: no other user reads the weights
+    }
+
     [Theory]
     [MemberData(nameof(Transports))]
     public async Task WaitingRead_CompletesOnceTheOwnerPublishesTheTag(DataPlaneTransport transport)
