@@ -104,18 +104,60 @@ public sealed class CheckpointStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task TheJobList_KeepsEachJobOnceInOrder_AndSkipsABrokenLine()
+    public async Task TheJobList_KeepsEachJobOnceInOrder_AndSkipsLinesThatAreNotJobs()
     {
         var at = DateTimeOffset.Parse("2026-11-26T07:00:00Z");
+        var list = Path.Combine(_folder, "jobs.jsonl");
         await _store.AppendJobAsync(new JobSummary { JobId = "first", SubmittedAt = at });
-        await _store.AppendJobAsync(new JobSummary { JobId = "odd\nid", SubmittedAt = at.AddMinutes(1) });
-        await File.AppendAllTextAsync(Path.Combine(_folder, "jobs.jsonl"), "{not json\n");
-        await _store.AppendJobAsync(new JobSummary { JobId = "first", SubmittedAt = at.AddMinutes(2) });
+        await _store.AppendJobAsync(new JobSummary { JobId = "odd\nid", SubmittedAt = at.AddMinutes(1) }); // not an id the cluster takes
+        await File.AppendAllTextAsync(list, "{not json\n");
+        await File.AppendAllTextAsync(list, $"{{\"JobId\":\"{new string('x', 5000)}\",\"SubmittedAt\":\"2026-11-26T07:00:00Z\"}}\n");
+        await _store.AppendJobAsync(new JobSummary { JobId = "second", SubmittedAt = at.AddMinutes(2) });
+        await _store.AppendJobAsync(new JobSummary { JobId = "first", SubmittedAt = at.AddMinutes(3) });
 
         var jobs = await _store.LoadJobsAsync();
 
-        Assert.Equal(["first", "odd\nid"], jobs.Select(j => j.JobId));
+        Assert.Equal(["first", "second"], jobs.Select(j => j.JobId));
         Assert.Equal(at, jobs[0].SubmittedAt);
+    }
+
+    [Fact]
+    public async Task AJobListThatIsNotARegularFile_IsReadAsEmpty_NotWaitedOn()
+    {
+        Directory.CreateDirectory(_folder);
+        var list = Path.Combine(_folder, "jobs.jsonl");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [list]))
+        {
+            await mkfifo.WaitForExitAsync();
+            Assert.Equal(0, mkfifo.ExitCode);
+        }
+
+        var jobs = await _store.LoadJobsAsync().WaitAsync(TimeSpan.FromSeconds(10)); // opening a FIFO would block for a writer
+
+        Assert.Empty(jobs);
+    }
+
+    [Fact]
+    public async Task TheJobList_UnderMutation_YieldsOnlyValidDistinctIds_AndNeverThrows()
+    {
+        Directory.CreateDirectory(_folder);
+        var list = Path.Combine(_folder, "jobs.jsonl");
+        var valid = System.Text.Encoding.UTF8.GetBytes(string.Concat(new[] { "job-a", "job-b", "c.2_x", "job-a" }
+            .Select((id, i) => $"{{\"JobId\":\"{id}\",\"SubmittedAt\":\"2026-11-26T07:0{i}:00+00:00\"}}\n")));
+        var read = 0;
+        var jobsSeen = 0;
+        foreach (var mutated in DistTrain.Core.Tests.Fuzzing.Mutations.FixedCases(valid))
+        {
+            await File.WriteAllBytesAsync(list, mutated);
+            var jobs = await _store.LoadJobsAsync();
+            Assert.All(jobs, j => Assert.Null(JobIds.Check(j.JobId)));
+            Assert.Equal(jobs.Count, jobs.Select(j => j.JobId).Distinct().Count());
+            read++;
+            jobsSeen += jobs.Count;
+        }
+
+        Assert.Equal(DistTrain.Core.Tests.Fuzzing.Mutations.Cases, read);
+        Assert.InRange(jobsSeen, 1, 3 * read - 1); // some mutations kept jobs, and some lost them: the cases test something
     }
 
     [Fact]

@@ -31,6 +31,40 @@ public sealed class MessageFuzzTests(ITestOutputHelper output)
         }, m => Assert.NotNull(m));
 
     [Fact]
+    public void JobSpec_IsReadOrRefused_UnderMutation_AndWhatIsReadIsValidatedWithoutThrowing() =>
+        Fuzz(new JobSpec { Network = "784-16-16-10", Dataset = "mnist", Epochs = 3, GlobalBatchSize = 64, Workers = 2, LearningRate = 0.1f, Wire = "bf16", SyncEvery = 2 },
+            m =>
+            {
+                // What a job grain does with a spec it receives: a setup, or the field that is wrong.
+                var (setup, field, error) = DistTrain.Worker.Training.TrainingSetup.TryCreate(m);
+                Assert.True(setup is not null || (field is not null && error is not null));
+            });
+
+    [Fact]
+    public void WorkerSetup_IsReadOrRefused_UnderMutation() =>
+        Fuzz(new WorkerSetup { JobId = "job-1", Shard = 1, ShardCount = 2, StartStep = 7, Spec = new JobSpec { Epochs = 2 } }, m => Assert.NotNull(m.Spec));
+
+    [Fact]
+    public void StepRequest_IsReadOrRefused_UnderMutation() =>
+        Fuzz(new StepRequest { Epoch = 1, StepInEpoch = 3, GlobalStep = 3, Version = 3, LocalSteps = 2, Weights = FloatBlock.Own([1f, -2f, 3f]) },
+            m => Assert.Equal(0, m.Weights.Bytes.Length % sizeof(float)));
+
+    [Fact]
+    public void GroupStep_IsReadOrRefused_UnderMutation() =>
+        Fuzz(new GroupStep { Epoch = 1, StepInEpoch = 2, GlobalStep = 2, Version = 2, Weights = [Block(0), Block(1)], StepDeadline = TimeSpan.FromSeconds(3) },
+            m => Assert.NotNull(m.Weights));
+
+    [Fact]
+    public void SliceRun_IsReadOrRefused_UnderMutation() =>
+        Fuzz(new SliceRun { FirstStep = 10, Steps = 4, Partials = [Block(0), Block(1), Block(2)], LocalSteps = 1, Generation = 3 }, m => Assert.NotNull(m.Partials));
+
+    private static BlockRef Block(int i) => new()
+    {
+        Owner = new DataPlaneAddress { Host = "boot/netns", Process = "1234", Endpoint = "127.0.0.1:4000", Silo = "S127.0.0.1:11111:1" },
+        Segment = $"disttrain-1234-00000000000000{i:x2}", SegmentId = i, Length = 1000, Tag = 5, Shared = true, Elements = 1000,
+    };
+
+    [Fact]
     public void AFloatBlockClaimingMoreThanTheMessageHolds_IsRefused_BeforeAllocatingIt()
     {
         // Five floats whose length field is rewritten to claim 16 M floats (64 MB, under the cap):

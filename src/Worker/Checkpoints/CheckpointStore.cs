@@ -144,7 +144,15 @@ public sealed partial class CheckpointStore(IOptions<CheckpointOptions> options,
         await File.AppendAllTextAsync(JobListPath, JsonSerializer.Serialize(new JobLine(job.JobId, job.SubmittedAt)) + "\n", cancellationToken);
     }
 
-    /// <summary>The job list, oldest first, each job once; unreadable lines are skipped (and logged).</summary>
+    /// <summary>The largest job list read (some 800,000 jobs): a bigger file is not a list this store wrote.</summary>
+    public const long MaxJobListBytes = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// The job list, oldest first, each job once. Lines that are not a job this store could have
+    /// written (not JSON, an id the cluster would refuse) are skipped and logged; a list that is not
+    /// a regular file, or larger than <see cref="MaxJobListBytes"/>, is logged and read as empty: the
+    /// checkpoints beside it are untouched, only `disttrain jobs` forgets them.
+    /// </summary>
     public async Task<IReadOnlyList<JobSummary>> LoadJobsAsync(CancellationToken cancellationToken = default)
     {
         if (!Enabled || !File.Exists(JobListPath))
@@ -152,22 +160,56 @@ public sealed partial class CheckpointStore(IOptions<CheckpointOptions> options,
             return [];
         }
         var jobs = new List<JobSummary>();
-        foreach (var line in await File.ReadAllLinesAsync(JobListPath, cancellationToken))
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        try
         {
-            try
+            await using var file = DataFiles.OpenRead(JobListPath);
+            if (file.Length > MaxJobListBytes)
             {
-                if (!string.IsNullOrWhiteSpace(line) && JsonSerializer.Deserialize<JobLine>(line) is { JobId: { } id } entry
-                    && !jobs.Exists(j => j.JobId == id))
+                logger.LogError("The job list {Path} holds {Bytes:N0} bytes, more than the {Max:N0} it may; it is not read", JobListPath, file.Length, MaxJobListBytes);
+                return [];
+            }
+            using var reader = new StreamReader(file);
+            var skipped = 0;
+            while (await reader.ReadLineAsync(cancellationToken) is { } line)
+            {
+                if (string.IsNullOrWhiteSpace(line))
                 {
-                    jobs.Add(new JobSummary { JobId = id, SubmittedAt = entry.SubmittedAt });
+                    continue;
+                }
+                if (ParseJobLine(line) is { } job)
+                {
+                    if (seen.Add(job.JobId))
+                    {
+                        jobs.Add(job);
+                    }
+                }
+                else if (skipped++ < 10)
+                {
+                    logger.LogWarning("Skipping a line of the job list {Path} that is not a job: {Line}", JobListPath, line.Length > 80 ? line[..80] + "…" : line);
                 }
             }
-            catch (JsonException e)
-            {
-                logger.LogWarning(e, "Skipping an unreadable line of the job list {Path}", JobListPath);
-            }
+        }
+        catch (Exception e) when (e is DatasetException or IOException or UnauthorizedAccessException)
+        {
+            logger.LogError("The job list {Path} cannot be read ({Reason}); it is read as empty", JobListPath, e.Message);
         }
         return jobs;
+    }
+
+    /// <summary>One line of the job list as a job, or null when it is not one (not JSON, no valid id).</summary>
+    private static JobSummary? ParseJobLine(string line)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<JobLine>(line) is { JobId: { } id } entry && JobIds.Check(id) is null
+                ? new JobSummary { JobId = id, SubmittedAt = entry.SubmittedAt }
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     private string GenerationPath(string jobId, long generation) => $"{PathOf(jobId)}.gen-{generation}";
