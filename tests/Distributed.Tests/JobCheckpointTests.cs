@@ -101,4 +101,23 @@ public sealed class JobCheckpointTests(ITestOutputHelper output) : IAsyncLifetim
         Assert.False((await job.StartAsync(Jobs.Small(workers: 2))).Accepted); // nothing overwrites it
         Assert.Equal(4, new FileInfo(store.PathOf(id)).Length);
     }
+
+    [Fact]
+    public async Task ACheckpointThatCannotBeWritten_ShowsInTheStatus_AndTheJobGoesOn()
+    {
+        // A folder where the checkpoint file should be: every write fails (permissions would not
+        // stop a test run as root), and the job must say so in its status yet train to the end.
+        var id = Jobs.NewId("unwritable");
+        var store = new DistTrain.Worker.Checkpoints.CheckpointStore(
+            Microsoft.Extensions.Options.Options.Create(new DistTrain.Worker.Checkpoints.CheckpointOptions { Directory = _checkpoints }),
+            null!, Microsoft.Extensions.Logging.Abstractions.NullLogger<DistTrain.Worker.Checkpoints.CheckpointStore>.Instance);
+        Directory.CreateDirectory(Path.Combine(store.PathOf(id), "in-the-way"));
+
+        var status = await Jobs.RunAsync(_cluster.Client, id, Jobs.Small(workers: 2) with { Epochs = 2 });
+
+        Assert.Equal(JobState.Completed, status.State);
+        Assert.NotNull(status.CheckpointError);
+        Assert.Contains("could not write its checkpoint", status.CheckpointError);
+        Assert.DoesNotContain("\n", status.CheckpointError);
+    }
 }
