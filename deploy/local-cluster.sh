@@ -47,7 +47,7 @@ start() {
     case "$1" in
       # Every silo of this script runs here: advertise loopback rather than the host name's address.
       --redis) extra+=(--redis "${2:?--redis needs host:port}" --advertise 127.0.0.1); redis=1; shift 2 ;;
-      # Mutual TLS with one cluster certificate (PKCS#12; its password in DISTTRAIN_TLSPASSWORD).
+      # Mutual TLS with one cluster certificate (PKCS#12; its password in DISTTRAIN_TLSPASSWORD or DISTTRAIN_TLS_PASSWORD).
       --tls-certificate) extra+=(--tls-certificate "$(realpath "${2:?--tls-certificate needs a .pfx file}")"); shift 2 ;;
       *) echo "unknown option $1" >&2; usage ;;
     esac

@@ -90,8 +90,10 @@ public sealed record SiloSettings(int SiloPort, int GatewayPort, IPEndPoint? Pri
             config["Checkpoints"],
             Port(config, "DataPlanePort", "--data-plane-port", 0, allowZero: true),
             ParseTransport(config["DataPlane"]),
-            string.IsNullOrWhiteSpace(config["TlsCertificate"]) ? null : config["TlsCertificate"],
-            config["TlsPassword"],
+            // The console's spellings (DISTTRAIN_TLS_CERTIFICATE, DISTTRAIN_TLS_PASSWORD) work here too:
+            // one pair of variables serves a machine that runs both.
+            NonEmpty(config["TlsCertificate"]) ?? NonEmpty(Environment.GetEnvironmentVariable("DISTTRAIN_TLS_CERTIFICATE")),
+            config["TlsPassword"] ?? Environment.GetEnvironmentVariable("DISTTRAIN_TLS_PASSWORD"),
             string.IsNullOrWhiteSpace(dashboardPort) ? DistTrain.Dashboard.DashboardOptions.DefaultPort
                 : int.TryParse(dashboardPort, out var port) && port is >= 0 and <= 65535 ? port
                 : throw new FormatException($"--dashboard-port: '{dashboardPort}' is not a port (1 to 65535, or 0 for no dashboard)"),
@@ -126,6 +128,8 @@ public sealed record SiloSettings(int SiloPort, int GatewayPort, IPEndPoint? Pri
 
     /// <summary>The cluster certificate <c>--tls-certificate</c> names, or null; loaded at start so a
     /// bad file stops the silo with one line naming it.</summary>
+    private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+
     public X509Certificate2? LoadTls() => TlsCertificate is null ? null : ClusterTls.Load(TlsCertificate, TlsPassword);
 
     /// <summary>With a certificate: mutual TLS on the silo and gateway ports (<see cref="ClusterTls"/>);

@@ -48,6 +48,15 @@ public sealed class RedisMembershipEndToEndTests
             }
             Assert.Equal([$":{BaseSiloPort}:", $":{BaseSiloPort + 1}:"], silos.Select(s => s[s.IndexOf(':')..(s.LastIndexOf(':') + 1)]).Order());
 
+            // Each silo's silo and gateway ports listen on the advertised address (127.0.0.1 here),
+            // not on every interface: read from the kernel's socket table.
+            foreach (var port in new[] { BaseSiloPort, BaseSiloPort + 1, BaseGatewayPort, BaseGatewayPort + 1 })
+            {
+                var listeners = ListeningAddresses(port);
+                Assert.NotEmpty(listeners);
+                Assert.All(listeners, a => Assert.True(a is "0100007F" or "0000000000000000FFFF00000100007F", $"port {port} listens on {a}"));
+            }
+
             // The console knows one gateway only; the job's workers still land on both silos.
             var train = await ProcessRunner.RunAsync("dotnet",
                 [ProcessRunner.ClientDll(), "train", "--gateway", $"localhost:{BaseGatewayPort + 1}", "--model", "784-16-10", "--workers", "2",
@@ -69,6 +78,26 @@ public sealed class RedisMembershipEndToEndTests
 
         Assert.True(stop.ExitCode == 0, stop.ToString());
         Directory.Delete(runDir, recursive: true);
+    }
+
+    /// <summary>The local addresses (hex, as /proc/net/tcp and tcp6 write them) of the sockets
+    /// listening on <paramref name="port"/>.</summary>
+    private static List<string> ListeningAddresses(int port)
+    {
+        var found = new List<string>();
+        foreach (var table in new[] { "/proc/net/tcp", "/proc/net/tcp6" })
+        {
+            foreach (var line in File.ReadLines(table).Skip(1))
+            {
+                var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                var local = fields[1].Split(':');
+                if (fields[3] == "0A" && Convert.ToInt32(local[1], 16) == port) // 0A: LISTEN
+                {
+                    found.Add(local[0]);
+                }
+            }
+        }
+        return found;
     }
 
     /// <summary>A throwaway Redis server on a test port: no persistence, data in the run folder.</summary>

@@ -28,7 +28,7 @@ public sealed class TlsClusterEndToEndTests
             ["BASE_SILO_PORT"] = $"{BaseSiloPort}",
             ["BASE_GATEWAY_PORT"] = $"{BaseGatewayPort}",
             ["BASE_DASHBOARD_PORT"] = "18771",
-            ["DISTTRAIN_TLSPASSWORD"] = Password,
+            ["DISTTRAIN_TLS_PASSWORD"] = Password, // the console's spelling, which silos read too
             // The two silos share this host, where weights and gradients would go through shared
             // memory: over TCP they take the data plane's TLS connections instead, as between hosts.
             ["DISTTRAIN_DATAPLANE"] = "tcp",
