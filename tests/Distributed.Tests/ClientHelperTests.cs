@@ -46,6 +46,34 @@ public sealed class ClientHelperTests
     }
 
     [Fact]
+    public void NewJobIds_AreValid_AndDistinct_EvenWithinOneSecond()
+    {
+        var ids = Enumerable.Range(0, 100_000).Select(_ => JobRunner.NewJobId()).ToList();
+
+        Assert.All(ids.Take(100), id => Assert.Null(JobIds.Check(id)));
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task ATakenId_IsRefused_AndASubmitUnderItsOwnIdTakesAFreshOne()
+    {
+        await using var cluster = await EmbeddedCluster.StartAsync(TestPaths.DataRoot);
+        var spec = Jobs.Small(workers: 1, maxSteps: 2);
+        var taken = Jobs.NewId("taken");
+        var runner = new JobRunner(cluster.Client);
+        await runner.SubmitAsync(taken, spec);
+
+        var again = await Assert.ThrowsAsync<JobSpecException>(() => runner.SubmitAsync(taken, spec)); // a named id is the user's: refused
+        Assert.Equal("JobId", again.Field);
+        Assert.Contains($"job {taken} already exists", again.Message);
+
+        // The console's own ids: the first it makes collides (as another console's might), the next does not.
+        var made = new Queue<string>([taken, Jobs.NewId("fresh")]);
+        var (jobId, _) = await new JobRunner(cluster.Client, made.Dequeue).SubmitNewAsync(spec);
+        Assert.StartsWith("fresh", jobId);
+    }
+
+    [Fact]
     public async Task JobRunner_RejectedSpec_ThrowsNamingTheField()
     {
         await using var cluster = await EmbeddedCluster.StartAsync(TestPaths.DataRoot);

@@ -69,11 +69,11 @@ internal static class ClusterTrain
         await using var _ = embedded;
         var client = connection?.Client ?? embedded!.Client;
         var runner = new JobRunner(client);
-        var jobId = mode.JobId ?? JobRunner.NewJobId();
+        string jobId;
         IJobGrain job;
         try
         {
-            job = await runner.SubmitAsync(jobId, spec);
+            (jobId, job) = mode.JobId is { } named ? (named, await runner.SubmitAsync(named, spec)) : await runner.SubmitNewAsync(spec);
         }
         catch (JobSpecException e)
         {

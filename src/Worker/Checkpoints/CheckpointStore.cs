@@ -74,6 +74,13 @@ public sealed partial class CheckpointStore(IOptions<CheckpointOptions> options,
                 await file.WriteAsync(serializer.SerializeToArray(checkpoint), cancellationToken);
                 file.Flush(flushToDisk: true);
             }
+            // Checked again just before the rename: a newer activation that claimed its generation
+            // while this one wrote (and flushed) must not be overwritten. What remains is the gap
+            // between this check and the rename, microseconds: a file system has no compare-and-rename.
+            if (HighestGeneration(jobId) is var newer && newer > generation)
+            {
+                throw new CheckpointFencedException($"Job {jobId}: this activation holds checkpoint generation {generation}, but generation {newer} was claimed while it wrote");
+            }
             File.Move(temporary, path, overwrite: true);
         }
         catch
