@@ -191,6 +191,42 @@ public sealed class ConsoleExitCodeTests
         Assert.True(signalled.Elapsed < TimeSpan.FromSeconds(30), $"took {signalled.Elapsed} to stop");
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task CtrlC_InATerminal_StopsTheMainCommand_AndShowsTheCursorAgain(int presses)
+    {
+        // A real terminal: util-linux's `script` runs the console on a pseudo-terminal and passes
+        // what is written to it on, so ^C reaches the console as a typed Ctrl-C (SIGINT from the
+        // terminal), the way SIGTERM in the test above cannot show. One press cancels the job and
+        // stops the embedded silo; a second one quits at once.
+        var command = $"dotnet {ProcessRunner.ClientDll()} train --model 784-256-256-10 --epochs 30 --workers 2";
+        var run = ProcessRunner.StartAsync("script", ["-qfec", command, "/dev/null"],
+            startedWhen: line => line.Contains("Job ", StringComparison.Ordinal), TimeSpan.FromMinutes(2), keepInput: true);
+        var process = await run.Started;
+        await Task.Delay(TimeSpan.FromSeconds(1)); // into the first epoch, the progress bar drawn (cursor hidden)
+        var pressed = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < presses; i++)
+        {
+            await Task.Delay(i == 0 ? 0 : 300);
+            await process.StandardInput.WriteAsync('\u0003');
+            await process.StandardInput.FlushAsync();
+        }
+
+        var result = await run.Completion;
+
+        Assert.True(result.ExitCode == 130, result.ToString());
+        Assert.True(pressed.Elapsed < TimeSpan.FromSeconds(30), $"took {pressed.Elapsed} to stop");
+        Assert.DoesNotContain("Final test accuracy", result.Output);
+        var output = result.Output;
+        Assert.True(output.LastIndexOf("\u001b[?25h", StringComparison.Ordinal) > output.LastIndexOf("\u001b[?25l", StringComparison.Ordinal),
+            $"the cursor was left hidden: {output[^Math.Min(400, output.Length)..]}");
+        if (presses == 1)
+        {
+            Assert.Contains("cancelled", output);
+        }
+    }
+
     private static Task<ProcessRunner.Result> RunAsync(string arguments) =>
         ProcessRunner.RunAsync("dotnet", [ProcessRunner.ClientDll(), .. arguments.Split(' ')], TimeSpan.FromSeconds(90),
             new Dictionary<string, string> { ["DISTTRAIN_GATEWAY"] = "" });

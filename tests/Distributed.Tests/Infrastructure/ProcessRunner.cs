@@ -9,8 +9,9 @@ internal static partial class ProcessRunner
     /// line of its output says it got going, <see cref="Completion"/> when it exits.</summary>
     public sealed record Running(Task<Process> Started, Task<Result> Completion);
 
-    /// <summary>Starts a process to act on while it runs (to signal it, say).</summary>
-    public static Running StartAsync(string fileName, IEnumerable<string> arguments, Func<string, bool> startedWhen, TimeSpan timeout)
+    /// <summary>Starts a process to act on while it runs (to signal it, say; with
+    /// <paramref name="keepInput"/> its standard input stays open to be written to).</summary>
+    public static Running StartAsync(string fileName, IEnumerable<string> arguments, Func<string, bool> startedWhen, TimeSpan timeout, bool keepInput = false)
     {
         var info = StartInfo(fileName, arguments);
         var started = new TaskCompletionSource<Process>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -40,7 +41,10 @@ internal static partial class ProcessRunner
             }
         };
         process.Start();
-        process.StandardInput.Close();
+        if (!keepInput)
+        {
+            process.StandardInput.Close();
+        }
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return new Running(started.Task, WaitAsync());
