@@ -155,6 +155,33 @@ public sealed class ConsoleExitCodeTests
     }
 
     [Theory]
+    [InlineData("train --local")]
+    [InlineData("train")] // the embedded silo: the job fails on a worker, and that is still the user's mistake
+    public async Task ADatasetThatCannotBeRead_IsOneLine_WithExitCode2(string command)
+    {
+        var folder = Directory.CreateTempSubdirectory("disttrain-corrupt-").FullName;
+        try
+        {
+            foreach (var file in Directory.GetFiles(Path.Combine(TestPaths.DataRoot, "mnist"), "*.gz"))
+            {
+                File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
+            }
+            File.WriteAllBytes(Path.Combine(folder, "train-labels-idx1-ubyte.gz"), [0x1f, 0x8b, 8, 0, 1, 2, 3]);
+
+            var result = await RunAsync($"{command} --data {folder} --epochs 1");
+
+            Assert.True(result.ExitCode == 2, result.ToString());
+            Assert.StartsWith("error: ", result.Error);
+            Assert.Contains("train-labels-idx1-ubyte.gz", result.Error);
+            Assert.Single(result.Error.Trim().Split('\n'));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Theory]
     [InlineData("train --epochs 1 --gateway " + DownGateway)] // a named gateway is never replaced by an embedded silo
     [InlineData("submit --epochs 1 --gateway " + DownGateway)]
     [InlineData("train --detach --epochs 1 --gateway " + DownGateway)]

@@ -180,6 +180,7 @@ public sealed class JobLifecycleTests(ClusterFixture fixture, ITestOutputHelper 
 
             Assert.Equal(JobState.Failed, status.State);
             Assert.Contains("train-labels-idx1-ubyte.gz", status.Error);
+            Assert.Equal("Dataset", status.ErrorField);
             Assert.DoesNotContain("codec", status.Error, StringComparison.OrdinalIgnoreCase);
             Assert.Equal(ClusterFixture.SiloCount, fixture.Cluster.Silos.Count);
         }
@@ -196,6 +197,7 @@ public sealed class JobLifecycleTests(ClusterFixture fixture, ITestOutputHelper 
 
         Assert.Equal(JobState.Failed, status.State);
         Assert.Contains("TrainLimit", status.Error);
+        Assert.Equal("TrainLimit", status.ErrorField);
         Assert.Equal(ClusterFixture.SiloCount, fixture.Cluster.Silos.Count);
     }
 }

@@ -107,6 +107,12 @@ internal static class ClusterTrain
             throw;
         }
         var seconds = watch.Elapsed.TotalSeconds;
+        if (status is { State: JobState.Failed, ErrorField: not null })
+        {
+            // The job could not run what was asked (its data cannot be read): the user's mistake,
+            // one line and code 2, as the same --data gives with --local.
+            throw new ArgumentException(status.Error ?? $"the job's {status.ErrorField} is not usable");
+        }
         if (status.State != JobState.Completed)
         {
             Console.Error.WriteLine($"error: job {jobId} ended {status.State}{(status.Error is null ? "" : ": " + status.Error)}");

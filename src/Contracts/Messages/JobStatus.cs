@@ -71,6 +71,11 @@ public sealed record JobStatus
     /// <summary>Why the job last rolled back, recovered a group or asked a step again (one sentence), or null.</summary>
     [Id(24)] public string? LastRecovery { get; init; }
 
+    /// <summary>For a job that failed because of its spec (a dataset that cannot be read, a limit
+    /// beyond the data), the <see cref="JobSpec"/> field at fault; null otherwise. The console counts
+    /// such a failure as the user's mistake (exit code 2), not the cluster's.</summary>
+    [Id(25)] public string? ErrorField { get; init; }
+
     public double? FinalTestAccuracy => Epochs.Count > 0 ? Epochs[^1].TestAccuracy : null;
 }
 

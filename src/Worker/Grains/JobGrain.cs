@@ -335,6 +335,7 @@ public sealed class JobGrain(DatasetCache datasets, CheckpointStore checkpoints,
             // A failed job is a status, never a crashed silo.
             logger.LogWarning(e, "Job {JobId} failed", JobId);
             var reason = e is AggregateException { InnerException: { } inner } ? inner : e;
+            _status = _status with { ErrorField = (reason as JobSpecException)?.Field };
             Finish(JobState.Failed, reason is WorkerStuckException stuck ? cluster.StuckError(stuck) : reason.Message);
         }
         finally
