@@ -104,6 +104,46 @@ public sealed class CheckpointStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task AnOlderActivationWritingWhileANewerClaims_NeverHasTheLastWord()
+    {
+        // Two activations really racing: the older writes checkpoint after checkpoint while the newer
+        // claims its generation and writes once. The older is fenced at some write, and the file
+        // holds the newer's checkpoint, whatever the interleaving.
+        for (var round = 0; round < 5; round++)
+        {
+            var id = $"race-{round}";
+            var older = _store.ClaimGeneration(id);
+            using var newerClaimed = new ManualResetEventSlim();
+            var olderWrites = Task.Run(async () =>
+            {
+                for (var i = 0; i < 10_000; i++)
+                {
+                    try
+                    {
+                        await _store.SaveAsync(id, Checkpoint(id, 1f), older);
+                    }
+                    catch (CheckpointFencedException)
+                    {
+                        return i;
+                    }
+                    if (i == 3)
+                    {
+                        newerClaimed.Wait(TimeSpan.FromSeconds(30)); // at least a few writes before, and then on
+                    }
+                }
+                return -1;
+            });
+            await Task.Delay(round); // the claim lands at a different point of the older's writes each round
+            var newer = _store.ClaimGeneration(id);
+            newerClaimed.Set();
+            await _store.SaveAsync(id, Checkpoint(id, 2f), newer);
+
+            Assert.True(await olderWrites >= 0, "the older activation was never fenced");
+            Assert.Equal(2f, (await _store.LoadAsync(id))!.Parameters!.Weights.Span[0]);
+        }
+    }
+
+    [Fact]
     public async Task TheJobList_KeepsEachJobOnceInOrder_AndSkipsLinesThatAreNotJobs()
     {
         var at = DateTimeOffset.Parse("2026-11-26T07:00:00Z");

@@ -31,6 +31,7 @@ public sealed partial class CheckpointStore(IOptions<CheckpointOptions> options,
             return 0;
         }
         Directory.CreateDirectory(Path.GetFullPath(options.Value.Directory!));
+        using var _ = LockJob(jobId); // no write's last check and rename may straddle a claim
         // Bounded: a real I/O failure (a full disk) must end in its exception, not in a loop.
         for (long generation = HighestGeneration(jobId) + 1, attempt = 0; ; generation++, attempt++)
         {
@@ -74,14 +75,17 @@ public sealed partial class CheckpointStore(IOptions<CheckpointOptions> options,
                 await file.WriteAsync(serializer.SerializeToArray(checkpoint), cancellationToken);
                 file.Flush(flushToDisk: true);
             }
-            // Checked again just before the rename: a newer activation that claimed its generation
-            // while this one wrote (and flushed) must not be overwritten. What remains is the gap
-            // between this check and the rename, microseconds: a file system has no compare-and-rename.
-            if (HighestGeneration(jobId) is var newer && newer > generation)
+            // Checked again just before the rename, under the job's lock, which claims take too: a
+            // newer activation that claimed its generation while this one wrote (and flushed) is
+            // never overwritten, and one that claims after this rename writes after it.
+            using (LockJob(jobId))
             {
-                throw new CheckpointFencedException($"Job {jobId}: this activation holds checkpoint generation {generation}, but generation {newer} was claimed while it wrote");
+                if (HighestGeneration(jobId) is var newer && newer > generation)
+                {
+                    throw new CheckpointFencedException($"Job {jobId}: this activation holds checkpoint generation {generation}, but generation {newer} was claimed while it wrote");
+                }
+                File.Move(temporary, path, overwrite: true);
             }
-            File.Move(temporary, path, overwrite: true);
         }
         catch
         {
@@ -216,6 +220,34 @@ public sealed partial class CheckpointStore(IOptions<CheckpointOptions> options,
         catch (JsonException)
         {
             return null;
+        }
+    }
+
+    private static readonly TimeSpan LockPatience = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The job's lock (an exclusive flock on a file beside its checkpoint, which .NET takes for
+    /// FileShare.None), held for a claim, or for a write's last fence check and its rename: both
+    /// take microseconds, so a waiter polls. Works between the silos of one host and on shared file
+    /// systems that honour flock; a lock not had within 30 s is an IOException, as a full disk is.
+    /// </summary>
+    private FileStream LockJob(string jobId)
+    {
+        // Kept in a folder of their own, out of the way of people reading the checkpoint folder.
+        var locks = Path.Combine(Path.GetFullPath(options.Value.Directory!), ".locks");
+        Directory.CreateDirectory(locks);
+        var path = Path.Combine(locks, Path.GetFileName(PathOf(jobId)) + ".lock");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (clock.Elapsed < LockPatience)
+            {
+                Thread.Sleep(1);
+            }
         }
     }
 
