@@ -111,6 +111,113 @@ public sealed class DeployManifestTests
         Assert.True(Directory.Exists(Path.Combine(TestPaths.RepoRoot, "data", "mnist")), "the image copies data/mnist");
     }
 
+    /// <summary>
+    /// The image's contents, rehearsed without an engine: the Dockerfile's publish (of what this
+    /// test run built), its data copy, its environment and its entrypoint, in a folder standing for
+    /// /app; the silo must start from there and train a job a console submits. Ports are moved off
+    /// the defaults and the dashboard onto loopback, as a test must.
+    /// </summary>
+    [Fact]
+    public async Task TheImagesContent_RunsASilo_ThatTrainsAConsolesJob()
+    {
+        var lines = File.ReadAllLines(Path.Combine(Deploy, "Dockerfile")).Where(l => !l.TrimStart().StartsWith('#')).ToArray();
+        var app = Path.Combine(Path.GetTempPath(), $"disttrain-image-{Guid.NewGuid():N}");
+        try
+        {
+            var publish = lines.Single(l => l.StartsWith("RUN dotnet publish", StringComparison.Ordinal))["RUN ".Length..].Split(' ');
+            Assert.Equal("/app", publish[^1]);
+            var published = await ProcessRunner.RunAsync(publish[0], [.. publish[1..^1], app, "--no-build"], TimeSpan.FromMinutes(3));
+            Assert.True(published.ExitCode == 0, published.ToString());
+            var copy = lines.Single(l => l.StartsWith("COPY data/", StringComparison.Ordinal)).Split(' ');
+            CopyFolder(Path.Combine(TestPaths.RepoRoot, copy[1]), copy[2].Replace("/app", app, StringComparison.Ordinal));
+
+            var environment = lines.Where(l => l.StartsWith("ENV", StringComparison.Ordinal))
+                .SelectMany(l => l[3..].Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                .Select(v => v.Split('=', 2)).ToDictionary(v => v[0], v => v[1].Replace("/app", app, StringComparison.Ordinal));
+            Assert.Equal(Path.Combine(app, "data"), environment["DISTTRAIN_DATAROOT"]);
+            const int SiloPort = 21791, GatewayPort = 31791, DashboardPort = 18791;
+            environment["DISTTRAIN_SILOPORT"] = $"{SiloPort}";
+            environment["DISTTRAIN_GATEWAYPORT"] = $"{GatewayPort}";
+            environment["DISTTRAIN_DATAPLANEPORT"] = "0";
+            environment["DISTTRAIN_DASHBOARDPORT"] = $"{DashboardPort}";
+            environment["DISTTRAIN_DASHBOARDADDRESS"] = "127.0.0.1";
+
+            var entrypoint = System.Text.Json.JsonSerializer.Deserialize<string[]>(lines.Single(l => l.StartsWith("ENTRYPOINT", StringComparison.Ordinal))["ENTRYPOINT".Length..])!;
+            using var silo = new System.Diagnostics.Process
+            {
+                StartInfo = new System.Diagnostics.ProcessStartInfo(entrypoint[0]) { WorkingDirectory = app, RedirectStandardOutput = true, RedirectStandardError = true },
+            };
+            foreach (var argument in entrypoint[1..])
+            {
+                silo.StartInfo.ArgumentList.Add(argument);
+            }
+            foreach (var (name, value) in environment)
+            {
+                silo.StartInfo.Environment[name] = value;
+            }
+            var log = new System.Text.StringBuilder();
+            silo.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
+            silo.ErrorDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
+            silo.Start();
+            silo.BeginOutputReadLine();
+            silo.BeginErrorReadLine();
+            try
+            {
+                // Up when its gateway accepts connections (a minute at most, as local-cluster.sh waits).
+                for (var waited = 0; !await AcceptsAsync(GatewayPort); waited++)
+                {
+                    Assert.False(silo.HasExited, $"the silo exited: {log}");
+                    Assert.True(waited < 120, $"gateway {GatewayPort} not open after a minute: {log}");
+                    await Task.Delay(500);
+                }
+                var train = await ProcessRunner.RunAsync("dotnet",
+                    [ProcessRunner.ClientDll(), "train", "--gateway", $"localhost:{GatewayPort}", "--connect-timeout", "20", "--model", "784-16-10",
+                     "--epochs", "1", "--train-limit", "2000", "--json"], TimeSpan.FromMinutes(2));
+                Assert.True(train.ExitCode == 0, train.ToString());
+                using var json = System.Text.Json.JsonDocument.Parse(train.Output);
+                Assert.Equal("cluster", json.RootElement.GetProperty("mode").GetString()); // trained in the image's silo, on its copy of MNIST
+
+                using var http = new HttpClient();
+                Assert.Contains("disttrain_steps_total", await http.GetStringAsync($"http://127.0.0.1:{DashboardPort}/metrics"));
+            }
+            finally
+            {
+                silo.Kill(entireProcessTree: true);
+                await silo.WaitForExitAsync();
+            }
+        }
+        finally
+        {
+            if (Directory.Exists(app))
+            {
+                Directory.Delete(app, recursive: true);
+            }
+        }
+    }
+
+    private static async Task<bool> AcceptsAsync(int port)
+    {
+        using var client = new System.Net.Sockets.TcpClient();
+        try
+        {
+            await client.ConnectAsync(System.Net.IPAddress.Loopback, port);
+            return true;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return false;
+        }
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+        }
+    }
+
     private static IEnumerable<YamlMappingNode> Load(string path)
     {
         var stream = new YamlStream();
