@@ -8,7 +8,7 @@
 #   deploy/local-cluster.sh status                        list them
 #
 # Silo i listens on BASE_SILO_PORT+i (default 11111+i) and BASE_GATEWAY_PORT+i (default 30000+i),
-# and serves its dashboard on 127.0.0.1:BASE_DASHBOARD_PORT+i (default 8080+i); silo 0 is the
+# and serves its dashboard on 127.0.0.1:BASE_DASHBOARD_PORT+i (default 8080+i; 0: no dashboards); silo 0 is the
 # primary (with --redis there is none, and every silo advertises 127.0.0.1; the first is still
 # started first). Logs, pid files and job checkpoints go to RUN_DIR (default
 # ./run/cluster; checkpoints in RUN_DIR/checkpoints, kept across restarts). DATA_ROOT
@@ -27,6 +27,9 @@ START_TIMEOUT="${START_TIMEOUT:-60}"
 usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 
 alive() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# Silo i's dashboard port; BASE_DASHBOARD_PORT=0 turns every silo's off (not silo 1 onto port 1).
+dashboard_port() { if ((BASE_DASHBOARD_PORT)); then echo $((BASE_DASHBOARD_PORT + $1)); else echo 0; fi; }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
@@ -66,7 +69,7 @@ start() {
     local silo_port=$((BASE_SILO_PORT + i)) gateway_port=$((BASE_GATEWAY_PORT + i))
     local log="$RUN_DIR/silo-$i.log" pidfile="$RUN_DIR/silo-$i.pid"
     local args=(--silo-port "$silo_port" --gateway-port "$gateway_port" --data-root "$DATA_ROOT"
-      --dashboard-port $((BASE_DASHBOARD_PORT + i)) --checkpoints "$RUN_DIR/checkpoints" "${extra[@]}")
+      --dashboard-port "$(dashboard_port "$i")" --checkpoints "$RUN_DIR/checkpoints" "${extra[@]}")
     ((i == 0 || redis)) || args+=(--primary "127.0.0.1:$BASE_SILO_PORT")
     nohup dotnet "$SILO_DLL" "${args[@]}" >"$log" 2>&1 </dev/null &
     echo $! >"$pidfile"
@@ -106,7 +109,7 @@ status() {
     any=1
     local name i; name="$(basename "$pidfile" .pid)"; i="${name#silo-}"
     if alive "$pidfile"; then
-      echo "$name pid $(cat "$pidfile") running  silo :$((BASE_SILO_PORT + i)) gateway :$((BASE_GATEWAY_PORT + i)) dashboard http://127.0.0.1:$((BASE_DASHBOARD_PORT + i))/"
+      echo "$name pid $(cat "$pidfile") running  silo :$((BASE_SILO_PORT + i)) gateway :$((BASE_GATEWAY_PORT + i)) dashboard $( ((BASE_DASHBOARD_PORT)) && echo "http://127.0.0.1:$(dashboard_port "$i")/" || echo off)"
     else
       echo "$name pid $(cat "$pidfile") DEAD (see $RUN_DIR/$name.log)"
     fi
