@@ -85,7 +85,7 @@ internal static class StatusView
 
     /// <summary>Each worker's compute time per step; a worker whose recent steps take over 1.5× the
     /// median worker's is marked, so a straggler shows at a glance.</summary>
-    private static Table WorkerTable(IReadOnlyList<WorkerTiming> workers)
+    internal static Table WorkerTable(IReadOnlyList<WorkerTiming> workers)
     {
         var recent = workers.Select(w => w.RecentMs).Order().ToArray();
         var median = recent[recent.Length / 2];

@@ -226,8 +226,8 @@ public sealed partial class CheckpointStore(IOptions<CheckpointOptions> options,
     private static readonly TimeSpan LockPatience = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// The job's lock (an exclusive flock on a file beside its checkpoint, which .NET takes for
-    /// FileShare.None), held for a claim, or for a write's last fence check and its rename: both
+    /// The job's lock (an exclusive flock, which .NET takes for FileShare.None, on a file of
+    /// the checkpoint folder's .locks/), held for a claim, or for a write's last fence check and its rename: both
     /// take microseconds, so a waiter polls. Works between the silos of one host and on shared file
     /// systems that honour flock; a lock not had within 30 s is an IOException, as a full disk is.
     /// </summary>
