@@ -25,9 +25,10 @@ def pump(t):
 pump(delay)
 t0 = time.time(); os.write(master, b"\x03")
 if twice: pump(0.3); os.write(master, b"\x03")
-for _ in range(600):
+# Bounded in time, not in rounds: once the console closes the terminal, pump() returns at once.
+while p.poll() is None and time.time() - t0 < 30:
     pump(0.05)
-    if p.poll() is not None: break
+    time.sleep(0.01)
 took = time.time() - t0
 if p.poll() is None: p.kill(); print("STILL RUNNING after 30 s")
 pump(0.3)
