@@ -52,16 +52,18 @@ public static partial class DataFiles
         {
             Directory.CreateDirectory(directory);
         }
-        var temporary = path + ".tmp";
+        // A name of its own, created exclusively: a file, link or FIFO someone left at "path.tmp" is
+        // never opened (as root, a link there would have had its target overwritten).
+        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
         try
         {
-            using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write))
+            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
             {
                 file.Write(bytes);
             }
             File.Move(temporary, path, overwrite: true);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             File.Delete(temporary);
             throw new IOException($"Cannot write {what} '{path}': {e.Message}", e);

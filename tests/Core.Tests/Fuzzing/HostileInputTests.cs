@@ -101,6 +101,23 @@ public sealed class HostileInputTests : IDisposable
     }
 
     [Fact]
+    public void ALinkLeftWhereATemporaryFileWouldGo_IsNeverWrittenThrough()
+    {
+        // "model.dtm.tmp" pointing at another file: saving model.dtm must not overwrite that file.
+        var victim = _dir.File("victim.txt");
+        File.WriteAllText(victim, "keep me");
+        var path = _dir.File("model.dtm");
+        File.CreateSymbolicLink(path + ".tmp", victim);
+        var spec = new ModelSpec(NetworkSpec.Parse("4-3-2"), LossKind.CrossEntropy);
+
+        ModelFile.Save(path, spec, ParameterInit.Initialize(spec.Network, seed: 1));
+
+        Assert.Equal("keep me", File.ReadAllText(victim));
+        Assert.Equal(spec.Network.ParameterCount, ModelFile.Load(path).Parameters.Length);
+        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(path)!, "model.dtm.*.tmp")); // no temporary left behind
+    }
+
+    [Fact]
     public void AModelFileWithNaNWeights_IsRefused()
     {
         var spec = new ModelSpec(NetworkSpec.Parse("4-3-2"), LossKind.CrossEntropy);
