@@ -73,47 +73,77 @@ public sealed class LocalTrainer : IDisposable
     public TrainingResult Train(Dataset? test = null, Action<StepProgress>? onStep = null, Action<EpochResult>? onEpoch = null,
         CancellationToken cancellation = default)
     {
-        var epochs = new List<EpochResult>();
-        var stepsLeft = Options.MaxSteps > 0 ? Options.MaxSteps : long.MaxValue;
-        for (var epoch = 1; epoch <= Options.Epochs && stepsLeft > 0; epoch++)
-        {
-            cancellation.ThrowIfCancellationRequested();
-            var watch = Stopwatch.StartNew();
-            var steps = (int)Math.Min(StepsPerEpoch, stepsLeft);
-            var totals = RunSteps(epoch, steps, onStep, cancellation);
-            stepsLeft -= steps;
-            var seconds = watch.Elapsed.TotalSeconds;
-            var accuracy = test is null ? double.NaN : Evaluator.Accuracy(Options.Model.Network, Parameters, test);
-            var result = new EpochResult(epoch, totals.MeanLoss, accuracy, seconds, totals.Samples / seconds);
-            epochs.Add(result);
-            onEpoch?.Invoke(result);
-        }
-        return new TrainingResult(epochs, Parameters);
+        var steps = new LocalSteps(this, test, onStep, onEpoch);
+        var total = (long)Options.Epochs * StepsPerEpoch;
+        var schedule = new EpochSchedule(Options.Epochs, StepsPerEpoch, Options.MaxSteps > 0 ? Math.Min(total, Options.MaxSteps) : total);
+        WaitSynchronously(EpochDriver.RunAsync(steps, schedule, finishedEpochs: 0, firstStep: 0, cancellation));
+        return new TrainingResult(steps.Epochs, Parameters);
     }
 
-    /// <summary>One epoch in the order given by (seed, epoch); returns the mean training loss.</summary>
-    public double RunEpoch(int epoch, Action<StepProgress>? onStep = null, CancellationToken cancellation = default) =>
-        RunSteps(epoch, StepsPerEpoch, onStep, cancellation).MeanLoss;
+    private LocalSteps? _quietSteps;
 
-    /// <summary>The first <paramref name="steps"/> steps of epoch <paramref name="epoch"/>.</summary>
-    private EpochTotals RunSteps(int epoch, int steps, Action<StepProgress>? onStep, CancellationToken cancellation)
+    /// <summary>One epoch in the order given by (seed, epoch); returns the mean training loss.</summary>
+    public double RunEpoch(int epoch, Action<StepProgress>? onStep = null, CancellationToken cancellation = default)
     {
-        EpochOrder.Fill(Options.Seed, epoch, _order);
         var totals = new EpochTotals();
-        var start = Stopwatch.GetTimestamp();
-        for (var step = 0; step < steps; step++)
+        var steps = onStep is null ? _quietSteps ??= new LocalSteps(this, null, null, null) : new LocalSteps(this, null, onStep, null);
+        WaitSynchronously(EpochDriver.RunEpochAsync(steps, new EpochSchedule(epoch, StepsPerEpoch, StepsPerEpoch), epoch, step: 0, totals, cancellation));
+        return totals.MeanLoss;
+    }
+
+    // Every step here completes synchronously, so the driver's ValueTasks are done when they return
+    // (and cost nothing); waiting on them is only a fallback.
+    private static void WaitSynchronously(ValueTask run)
+    {
+        if (run.IsCompleted)
         {
-            cancellation.ThrowIfCancellationRequested();
-            var (first, length) = BatchPlan.Batch(_train.Count, Options.BatchSize, step);
-            var loss = Step(_order.AsSpan(first, length));
-            totals.Add(epoch, step, loss, length);
-            if (onStep is not null)
-            {
-                var elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
-                onStep(new StepProgress(epoch, step + 1, StepsPerEpoch, loss, (first + length) / Math.Max(elapsed, 1e-9)));
-            }
+            run.GetAwaiter().GetResult();
         }
-        return totals;
+        else
+        {
+            run.AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    private static void WaitSynchronously<T>(ValueTask<T> run)
+    {
+        if (run.IsCompleted)
+        {
+            run.GetAwaiter().GetResult();
+        }
+        else
+        {
+            run.AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    /// <summary>The driver's steps in this process: one <see cref="Step"/> each, on the epoch's order.</summary>
+    private sealed class LocalSteps(LocalTrainer trainer, Dataset? test, Action<StepProgress>? onStep, Action<EpochResult>? onEpoch) : IEpochSteps
+    {
+        private List<EpochResult>? _epochs;
+
+        public IReadOnlyList<EpochResult> Epochs => _epochs ?? [];
+
+        public void BeginEpoch(int epoch) => EpochOrder.Fill(trainer.Options.Seed, epoch, trainer._order);
+
+        public ValueTask<int> RunAsync(int epoch, int stepInEpoch, long step, int h, int left, EpochTotals totals, CancellationToken cancellation)
+        {
+            var (first, length) = BatchPlan.Batch(trainer._train.Count, trainer.Options.BatchSize, stepInEpoch);
+            totals.Add(epoch, stepInEpoch, trainer.Step(trainer._order.AsSpan(first, length)), length);
+            return ValueTask.FromResult(1);
+        }
+
+        public void OnSteps(int epoch, long step, int stepInEpoch, EpochTotals totals, double seconds, bool endOfEpoch) =>
+            onStep?.Invoke(new StepProgress(epoch, stepInEpoch, trainer.StepsPerEpoch, (float)totals.LastLoss, totals.Samples / Math.Max(seconds, 1e-9)));
+
+        public ValueTask EndEpochAsync(int epoch, EpochTotals totals, double trainingSeconds, CancellationToken cancellation)
+        {
+            var accuracy = test is null ? double.NaN : Evaluator.Accuracy(trainer.Options.Model.Network, trainer.Parameters, test);
+            var result = new EpochResult(epoch, totals.MeanLoss, accuracy, trainingSeconds, totals.Samples / trainingSeconds);
+            (_epochs ??= []).Add(result);
+            onEpoch?.Invoke(result);
+            return ValueTask.CompletedTask;
+        }
     }
 
     /// <summary>One SGD step on the samples <paramref name="batch"/>; returns the batch's mean loss.</summary>

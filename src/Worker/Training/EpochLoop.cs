@@ -19,12 +19,13 @@ internal interface IEpochObserver
 }
 
 /// <summary>
-/// A job's epochs over its <see cref="JobCluster"/>, from the one after the last finished to the end:
-/// steps one call each (one silo) or in runs paced over the data plane (several), rounds of H local
-/// steps with --sync-every, the divergence check, the sample-weighted epoch loss, the evaluation
-/// after each epoch. Knows nothing of grains: the job grain observes it (<see cref="IEpochObserver"/>).
+/// A job's epochs over its <see cref="JobCluster"/>, from the one after the last finished to the end,
+/// walked by Core's <see cref="EpochDriver"/> (as the local trainer's are): here a step is one call
+/// each (one silo) or part of a run paced over the data plane (several), a round of H local steps
+/// with --sync-every, and an epoch's end evaluates and keeps the parameters' state. Knows nothing of
+/// grains: the job grain observes it (<see cref="IEpochObserver"/>).
 /// </summary>
-internal sealed class EpochLoop(JobCluster cluster, JobSpec spec, int stepsPerEpoch, long totalSteps, IEpochObserver observer)
+internal sealed class EpochLoop(JobCluster cluster, JobSpec spec, int stepsPerEpoch, long totalSteps, IEpochObserver observer) : IEpochSteps
 {
     private int _runSteps = 8;
 
@@ -36,53 +37,46 @@ internal sealed class EpochLoop(JobCluster cluster, JobSpec spec, int stepsPerEp
     public IReadOnlyList<WorkerTiming> WorkerTimings() => cluster.Times.Snapshot(cluster.Workers);
 
     /// <param name="finishedEpochs">Epochs already done (a resumed or rolled-back job): the loop starts after them.</param>
-    public async Task RunAsync(int finishedEpochs, CancellationToken cancellation)
-    {
-        var step = cluster.AppliedStep + 1;
-        // Epochs count from 1, as in the local trainer: the epoch number also seeds the sample order.
-        for (var epoch = finishedEpochs + 1; epoch <= spec.Epochs && step < totalSteps; epoch++)
-        {
-            var clock = Stopwatch.StartNew();
-            var totals = new EpochTotals();
-            var b = (int)(step % stepsPerEpoch);
-            while (b < stepsPerEpoch && step < totalSteps)
-            {
-                cancellation.ThrowIfCancellationRequested();
-                // Rounds of H local steps (H = 1: plain steps); the epoch's (or job's) last may be shorter.
-                var left = (int)Math.Min(stepsPerEpoch - b, totalSteps - step);
-                var h = Math.Min(spec.SyncEvery, left);
-                var done = cluster.RunsOnDataPlane
-                    ? await RunAsync(epoch, b, step, h, Math.Max(1, Math.Min(left / h, _runSteps)), totals)
-                    : await StepAsync(epoch, b, step, h, totals, cancellation);
-                b += done;
-                step += done;
-                var endOfEpoch = b == stepsPerEpoch || step == totalSteps;
-                observer.OnSteps(epoch, step, totals.LastLoss, totals.Samples / Math.Max(clock.Elapsed.TotalSeconds, 1e-9), cluster.Version,
-                    endOfRun: cluster.RunsOnDataPlane || endOfEpoch);
-            }
+    public async Task RunAsync(int finishedEpochs, CancellationToken cancellation) =>
+        await EpochDriver.RunAsync(this, new EpochSchedule(spec.Epochs, stepsPerEpoch, totalSteps, spec.SyncEvery), finishedEpochs,
+            cluster.AppliedStep + 1, cancellation);
 
-            var trainingSeconds = clock.Elapsed.TotalSeconds; // evaluation is not training time
-            var (tested, correct) = await cluster.EvaluateAsync(cancellation);
-            var summary = new EpochSummary
-            {
-                Epoch = epoch,
-                Steps = totals.Steps,
-                TrainLoss = totals.MeanLoss,
-                TestAccuracy = tested == 0 ? 0 : (double)correct / tested,
-                SamplesPerSecond = totals.Samples / Math.Max(trainingSeconds, 1e-9),
-            };
-            // The epoch counts once its state is kept: a slice lost before that redoes it.
-            ParameterCheckpoint state;
-            try
-            {
-                state = await cluster.CheckpointAsync();
-            }
-            catch (Exception e) when (JobCluster.IsLoss(e))
-            {
-                throw new JobRollbackException($"the state at the end of epoch {epoch} could not be read: {e.Message}", e);
-            }
-            await observer.OnEpochAsync(summary, state);
+    void IEpochSteps.BeginEpoch(int epoch)
+    {
+        // Each worker derives the epoch's sample order itself, from (seed, epoch).
+    }
+
+    ValueTask<int> IEpochSteps.RunAsync(int epoch, int stepInEpoch, long step, int h, int left, EpochTotals totals, CancellationToken cancellation) =>
+        cluster.RunsOnDataPlane
+            ? new ValueTask<int>(RunAsync(epoch, stepInEpoch, step, h, Math.Max(1, Math.Min(left / h, _runSteps)), totals))
+            : new ValueTask<int>(StepAsync(epoch, stepInEpoch, step, h, totals, cancellation));
+
+    void IEpochSteps.OnSteps(int epoch, long step, int stepInEpoch, EpochTotals totals, double seconds, bool endOfEpoch) =>
+        observer.OnSteps(epoch, step, totals.LastLoss, totals.Samples / Math.Max(seconds, 1e-9), cluster.Version,
+            endOfRun: cluster.RunsOnDataPlane || endOfEpoch);
+
+    async ValueTask IEpochSteps.EndEpochAsync(int epoch, EpochTotals totals, double trainingSeconds, CancellationToken cancellation)
+    {
+        var (tested, correct) = await cluster.EvaluateAsync(cancellation);
+        var summary = new EpochSummary
+        {
+            Epoch = epoch,
+            Steps = totals.Steps,
+            TrainLoss = totals.MeanLoss,
+            TestAccuracy = tested == 0 ? 0 : (double)correct / tested,
+            SamplesPerSecond = totals.Samples / Math.Max(trainingSeconds, 1e-9),
+        };
+        // The epoch counts once its state is kept: a slice lost before that redoes it.
+        ParameterCheckpoint state;
+        try
+        {
+            state = await cluster.CheckpointAsync();
         }
+        catch (Exception e) when (JobCluster.IsLoss(e))
+        {
+            throw new JobRollbackException($"the state at the end of epoch {epoch} could not be read: {e.Message}", e);
+        }
+        await observer.OnEpochAsync(summary, state);
     }
 
     /// <summary>One step (or round) through the job: the groups' gradients, then the slices' update. Returns the steps done.</summary>
