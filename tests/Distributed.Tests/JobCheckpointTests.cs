@@ -81,13 +81,16 @@ public sealed class JobCheckpointTests(ITestOutputHelper output) : IAsyncLifetim
         Assert.Contains(listed, j => j.JobId == id);
     }
 
+    /// <summary>The silos' checkpoint store, for its file names (no serializer: nothing is read or written through it).</summary>
+    private DistTrain.Worker.Checkpoints.CheckpointStore Store() => new(
+        Microsoft.Extensions.Options.Options.Create(new DistTrain.Worker.Checkpoints.CheckpointOptions { Directory = _checkpoints }),
+        null!, Microsoft.Extensions.Logging.Abstractions.NullLogger<DistTrain.Worker.Checkpoints.CheckpointStore>.Instance);
+
     [Fact]
     public async Task AJobWhoseCheckpointIsCorrupt_Fails_WithTheReason_InsteadOfStartingAfresh()
     {
         var id = Jobs.NewId("corrupt");
-        var store = new DistTrain.Worker.Checkpoints.CheckpointStore(
-            Microsoft.Extensions.Options.Options.Create(new DistTrain.Worker.Checkpoints.CheckpointOptions { Directory = _checkpoints }),
-            null!, Microsoft.Extensions.Logging.Abstractions.NullLogger<DistTrain.Worker.Checkpoints.CheckpointStore>.Instance);
+        var store = Store();
         Directory.CreateDirectory(_checkpoints);
         await File.WriteAllBytesAsync(store.PathOf(id), [0xde, 0xad, 0xbe, 0xef]);
         var job = _cluster.Client.GetGrain<IJobGrain>(id);
@@ -108,9 +111,7 @@ public sealed class JobCheckpointTests(ITestOutputHelper output) : IAsyncLifetim
         // A folder where the checkpoint file should be: every write fails (permissions would not
         // stop a test run as root), and the job must say so in its status yet train to the end.
         var id = Jobs.NewId("unwritable");
-        var store = new DistTrain.Worker.Checkpoints.CheckpointStore(
-            Microsoft.Extensions.Options.Options.Create(new DistTrain.Worker.Checkpoints.CheckpointOptions { Directory = _checkpoints }),
-            null!, Microsoft.Extensions.Logging.Abstractions.NullLogger<DistTrain.Worker.Checkpoints.CheckpointStore>.Instance);
+        var store = Store();
         Directory.CreateDirectory(Path.Combine(store.PathOf(id), "in-the-way"));
 
         var status = await Jobs.RunAsync(_cluster.Client, id, Jobs.Small(workers: 2) with { Epochs = 2 });
