@@ -33,6 +33,38 @@ public sealed class ClientHelperTests
     }
 
     [Fact]
+    public async Task TryConnect_WaitsForAGatewayThatAcceptsButDoesNotAnswer_ThenGivesUp()
+    {
+        // A gateway that takes the connection and says nothing: a busy cluster, to the console. It
+        // must be given the patience (6 connect timeouts), not declared down after the first.
+        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
+        var port = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
+        var held = new System.Collections.Concurrent.ConcurrentBag<System.Net.Sockets.Socket>();
+        using var stop = new CancellationTokenSource();
+        var accepting = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                held.Add(await silent.AcceptSocketAsync(stop.Token));
+            }
+        });
+        var clock = Stopwatch.StartNew();
+
+        var connection = await ClusterConnection.TryConnectAsync([$"localhost:{port}"], TimeSpan.FromSeconds(1));
+
+        Assert.Null(connection);
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(ClusterConnection.Patience - 1), TimeSpan.FromSeconds(4 * ClusterConnection.Patience));
+        Assert.True(held.Count >= 3, $"{held.Count} connection(s): the probe and one handshake, not tried again");
+        stop.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => accepting);
+        foreach (var socket in held)
+        {
+            socket.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task EmbeddedCluster_RunsAJob_ThroughJobRunner()
     {
         await using var cluster = await EmbeddedCluster.StartAsync(TestPaths.DataRoot);
