@@ -162,11 +162,7 @@ public sealed class ConsoleExitCodeTests
         var folder = Directory.CreateTempSubdirectory("disttrain-corrupt-").FullName;
         try
         {
-            foreach (var file in Directory.GetFiles(Path.Combine(TestPaths.DataRoot, "mnist"), "*.gz"))
-            {
-                File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
-            }
-            File.WriteAllBytes(Path.Combine(folder, "train-labels-idx1-ubyte.gz"), [0x1f, 0x8b, 8, 0, 1, 2, 3]);
+            TestPaths.WriteCorruptMnist(folder);
 
             var result = await RunAsync($"{command} --data {folder} --epochs 1");
 

@@ -170,11 +170,7 @@ public sealed class JobLifecycleTests(ClusterFixture fixture, ITestOutputHelper 
         Directory.CreateDirectory(folder);
         try
         {
-            foreach (var file in Directory.GetFiles(Path.Combine(TestPaths.DataRoot, "mnist"), "*.gz"))
-            {
-                File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
-            }
-            File.WriteAllBytes(Path.Combine(folder, "train-labels-idx1-ubyte.gz"), [0x1f, 0x8b, 8, 0, 1, 2, 3]);
+            TestPaths.WriteCorruptMnist(folder);
 
             var status = await Jobs.RunAsync(Client, Jobs.NewId("corrupt-data"), Jobs.Small(workers: 3) with { Dataset = name });
 

@@ -37,9 +37,9 @@ internal sealed class EpochLoop(JobCluster cluster, JobSpec spec, int stepsPerEp
     public IReadOnlyList<WorkerTiming> WorkerTimings() => cluster.Times.Snapshot(cluster.Workers);
 
     /// <param name="finishedEpochs">Epochs already done (a resumed or rolled-back job): the loop starts after them.</param>
-    public async Task RunAsync(int finishedEpochs, CancellationToken cancellation) =>
-        await EpochDriver.RunAsync(this, new EpochSchedule(spec.Epochs, stepsPerEpoch, totalSteps, spec.SyncEvery), finishedEpochs,
-            cluster.AppliedStep + 1, cancellation);
+    public Task RunAsync(int finishedEpochs, CancellationToken cancellation) =>
+        EpochDriver.RunAsync(this, new EpochSchedule(spec.Epochs, stepsPerEpoch, totalSteps, spec.SyncEvery), finishedEpochs,
+            cluster.AppliedStep + 1, cancellation).AsTask();
 
     void IEpochSteps.BeginEpoch(int epoch)
     {
